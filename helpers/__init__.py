@@ -1,0 +1,17 @@
+"""Global-free neural network code for the lecture notebooks.
+
+A network is a value you hold, copy and pass: nothing here keeps state between
+calls. The public API (stable, relied on by the notebooks and the tests):
+
+    Network.random, Network.predict, Network.cost_and_gradients, Network.copy
+    SGD, Momentum, Adam (opt.step(net, grads) updates net in place)
+    train -> TrainResult(net, best_net, history, ...)
+    numerical_gradients, relative_error
+"""
+
+from .activations import ACTIVATIONS, Activation, get_activation
+from .gradcheck import numerical_gradients, relative_error
+from .losses import LOSSES, get_loss, log_softmax, quadratic, softmax, softmax_cross_entropy
+from .network import Gradients, Network
+from .optimizers import SGD, Adam, Momentum, Optimizer
+from .training import History, Progress, StopTraining, TrainResult, accuracy, train
