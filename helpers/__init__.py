@@ -15,3 +15,6 @@ from .losses import LOSSES, get_loss, log_softmax, quadratic, softmax, softmax_c
 from .network import Gradients, Network
 from .optimizers import SGD, Adam, Momentum, Optimizer
 from .training import History, Progress, StopTraining, TrainResult, accuracy, train
+from .data import (MNIST_FILES, TARGET_FUNCTIONS, function_sampler, image_sampler, image_values,
+                   load_image, load_mnist, minibatches, one_hot, parse_idx, pixel_grid,
+                   target_function, to_float, train_val_split)
