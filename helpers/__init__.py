@@ -18,3 +18,4 @@ from .training import History, Progress, StopTraining, TrainResult, accuracy, tr
 from .data import (MNIST_FILES, TARGET_FUNCTIONS, function_sampler, image_sampler, image_values,
                    load_image, load_mnist, minibatches, one_hot, parse_idx, pixel_grid,
                    target_function, to_float, train_val_split)
+from . import autodiff  # helpers.autodiff.Tensor etc.: its own namespace, apart from the Network API
