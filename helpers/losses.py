@@ -39,7 +39,8 @@ def quadratic(y, target):
 def log_softmax(logits):
     """log(softmax(logits)) along the last axis, stable for huge logits. (batch, n) -> (batch, n)."""
     shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    shifted -= np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # shifted is ours: in place
+    return shifted
 
 
 def softmax(logits):
