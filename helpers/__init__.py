@@ -19,5 +19,6 @@ from .data import (MNIST_FILES, TARGET_FUNCTIONS, function_sampler, image_sample
                    load_image, load_mnist, minibatches, one_hot, parse_idx, pixel_grid,
                    target_function, to_float, train_val_split)
 from . import autodiff  # helpers.autodiff.Tensor etc.: its own namespace, apart from the Network API
+from .digits import DigitSteps, digit_steps, mnist_digit
 from .live import (CellOutput, Dashboard, DigitsView, FunctionView, ImageView, LiveTraining, PresentationStyle,
                    WidgetOutput, is_interactive, presentation_style, reset_style)
