@@ -33,11 +33,7 @@ def sigmoid_prime(z):
 
 
 def relu(z):
-    # max(z, 0). For float32, numpy (2.x) runs its SIMD maximum loop only between two
-    # arrays, not against the scalar 0: a row of zeros broadcast over the batch is twice
-    # as fast. For float64 the scalar loop is the faster one. Same values either way.
-    zero = np.zeros(z.shape[-1:], z.dtype) if z.dtype == np.float32 else z.dtype.type(0)
-    return np.maximum(z, zero)
+    return np.maximum(z, z.dtype.type(0))  # a 0 of z's dtype: float32 stays float32
 
 
 def relu_prime(z):
