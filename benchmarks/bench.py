@@ -39,6 +39,8 @@ import helpers  # noqa: E402
 
 # The variables BLAS libraries read, once, when they are loaded.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# What glibc's malloc reads when the process starts (the Makefile sets both; see the README).
+MALLOC_VARIABLES = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_")
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,8 @@ def peak_numpy_mb(path, wl, data, steps):
 
 
 def measure(cases, repeats, warmup_steps):
-    """cases: (workload, path name, function, data). Returns {(workload, path): [seconds]}.
+    """cases: (workload, path name, function, data). Returns {(workload, path): [seconds]}
+    and {(workload, path): [minor page faults per step]}.
 
     One warm-up run of a few steps per case (BLAS threads, caches, allocator), then the
     repeats, each of which runs every case once: a slow moment of the machine hits all
@@ -267,10 +270,26 @@ def measure(cases, repeats, warmup_steps):
     for wl, _, fn, data in cases:
         fn(wl, data, warmup_steps)
     times = {(wl, name): [] for wl, name, _, _ in cases}
+    faults = {(wl, name): [] for wl, name, _, _ in cases}
     for _ in range(repeats):
         for wl, name, fn, data in cases:
+            before = minor_faults()
             times[(wl, name)].append(fn(wl, data, wl.steps))
-    return times
+            faults[(wl, name)].append((minor_faults() - before) / wl.steps)
+    return times, faults
+
+
+def minor_faults():
+    """Page faults of this process so far that needed no disk: each one is the kernel
+    handing a fresh page of memory to the allocator, about a microsecond apiece."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def malloc_setting():
+    values = {v: os.environ[v] for v in MALLOC_VARIABLES if v in os.environ}
+    if not values:
+        return "glibc default (freed memory at the top of the heap goes back to the kernel)"
+    return ", ".join(f"{k}={v}" for k, v in values.items())
 
 
 def blas_description():
@@ -289,7 +308,7 @@ def thread_setting():
 
 
 def print_table(rows):
-    headers = ["workload", "path", "seconds", "samples/s", "GFLOP/s", "x floor", "peak MB"]
+    headers = ["workload", "path", "seconds", "samples/s", "GFLOP/s", "x floor", "peak MB", "faults/step"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) if i < 2 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths)))
     print(line)
@@ -368,6 +387,7 @@ def main(argv=None):
         paths.append(("PyTorch " + torch.__version__.split("+")[0], run_torch))
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}  {platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, numpy {np.__version__} with {blas_description()}")
+    print(f"# malloc: {malloc_setting()}")
     print(f"# threads: {thread_setting()}; median of {repeats} repeat(s) after a warm-up"
           + (" (--quick: a tenth of the steps)" if args.quick else ""))
     if not use_torch:
@@ -381,7 +401,7 @@ def main(argv=None):
         if key not in data:
             data[key] = make_data(wl)
         cases += [(wl, name, fn, data[key]) for name, fn in paths]
-    times = measure(cases, repeats, warmup_steps=5)
+    times, faults = measure(cases, repeats, warmup_steps=5)
 
     rows, ratios = [], {}
     for wl in wls:
@@ -392,12 +412,14 @@ def main(argv=None):
                       else f"{peak_numpy_mb(fn, wl, data[(wl.name, wl.dtype)], min(wl.steps, 50)):.1f}")
             ratios[(wl, name)] = seconds / floor
             rows.append([wl.label, name, f"{seconds:.3f}", f"{wl.steps * wl.batch / seconds:,.0f}",
-                         f"{wl.flops_per_step() * wl.steps / seconds / 1e9:.1f}", f"{seconds / floor:.2f}", memory])
+                         f"{wl.flops_per_step() * wl.steps / seconds / 1e9:.1f}", f"{seconds / floor:.2f}", memory,
+                         f"{statistics.median(faults[(wl, name)]):.0f}"])
     print_table(rows)
     print()
     print("x floor: time / time of the same matrix products alone (GEMM floor row), same run.")
     print("peak MB: tracemalloc peak of numpy's allocations during 50 steps (data set excluded);")
     print(f"         whole process ru_maxrss: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB.")
+    print("faults/step: minor page faults per training step (fresh memory from the kernel), median.")
     print()
     targets = [("MNIST-MLP", "float32", 1.10), ("image fit", "float32", 1.25)]
     for name, dtype, limit in targets:
