@@ -285,13 +285,6 @@ def minor_faults():
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
-def malloc_setting():
-    values = {v: os.environ[v] for v in MALLOC_VARIABLES if v in os.environ}
-    if not values:
-        return "glibc default (freed memory at the top of the heap goes back to the kernel)"
-    return ", ".join(f"{k}={v}" for k, v in values.items())
-
-
 def blas_description():
     try:
         blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
@@ -300,11 +293,10 @@ def blas_description():
         return "unknown BLAS"
 
 
-def thread_setting():
-    values = {v: os.environ[v] for v in THREAD_VARIABLES if v in os.environ}
-    if not values:
-        return f"BLAS default (usually all {os.cpu_count()} cores)"
-    return ", ".join(f"{k}={v}" for k, v in values.items())
+def env_setting(variables, default):
+    """'NAME=value, ...' for those of `variables` that are set, else `default`."""
+    values = {v: os.environ[v] for v in variables if v in os.environ}
+    return ", ".join(f"{k}={v}" for k, v in values.items()) or default
 
 
 def print_table(rows):
@@ -387,8 +379,10 @@ def main(argv=None):
         paths.append(("PyTorch " + torch.__version__.split("+")[0], run_torch))
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}  {platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, numpy {np.__version__} with {blas_description()}")
-    print(f"# malloc: {malloc_setting()}")
-    print(f"# threads: {thread_setting()}; median of {repeats} repeat(s) after a warm-up"
+    malloc = env_setting(MALLOC_VARIABLES, "glibc default (freed memory at the top of the heap goes back to the kernel)")
+    threads = env_setting(THREAD_VARIABLES, f"BLAS default (usually all {os.cpu_count()} cores)")
+    print(f"# malloc: {malloc}")
+    print(f"# threads: {threads}; median of {repeats} repeat(s) after a warm-up"
           + (" (--quick: a tenth of the steps)" if args.quick else ""))
     if not use_torch:
         print("# PyTorch: not installed, no row" if not args.no_torch else "# PyTorch: skipped (--no-torch)")

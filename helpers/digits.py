@@ -20,6 +20,8 @@ from typing import NamedTuple, Tuple
 
 import numpy as np
 
+from .data import load_image
+
 BOX = 20    # MNIST's digits fit a 20x20 box ...
 FIELD = 28  # ... inside a 28x28 field
 
@@ -83,7 +85,7 @@ def digit_steps(image, dark_on_light=True, min_part=0.05):
         )
     top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     cropped = mask[top:bottom, left:right].astype(np.float32)
-    scaled = _fit_box(cropped, cv2)
+    scaled = _fit_box(cropped)
     digit, center = _centre_by_mass(scaled)
     box = (int(left), int(top), int(right - left), int(bottom - top))
     return DigitSteps(gray, inverted, mask, cropped, scaled, digit, box, float(otsu) / 255, center)
@@ -100,8 +102,6 @@ def mnist_digit(image, dark_on_light=True):
 
 def _as_gray(image):
     if isinstance(image, (str, Path)):
-        from .data import load_image
-
         return load_image(image)
     array = np.asarray(image)
     if array.ndim != 2 or min(array.shape) < 8:
@@ -138,11 +138,13 @@ def _without_specks(mask, min_part):
     return np.isin(labels, keep)
 
 
-def _fit_box(cropped, cv2):
+def _fit_box(cropped):
     """Resize (h, w) so that the longer side is BOX pixels, keeping the aspect ratio.
 
     INTER_AREA averages the pixels each output pixel covers: a binary picture
     becomes grey at the edges, the way MNIST's anti-aliasing did it."""
+    import cv2
+
     h, w = cropped.shape
     factor = BOX / max(h, w)
     size = (max(1, round(w * factor)), max(1, round(h * factor)))  # OpenCV wants (width, height)

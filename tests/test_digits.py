@@ -1,5 +1,6 @@
 """helpers.digits: a picture of a digit -> a 28x28 MNIST-like digit."""
 
+import re
 from pathlib import Path
 
 import cv2
@@ -93,7 +94,7 @@ def test_a_path_works_like_the_loaded_image(tmp_path):
     (np.zeros((50, 50), np.int64), "floats in [0, 1]"),
 ])
 def test_bad_pictures_get_clear_errors(bad, words):
-    with pytest.raises(ValueError, match=__import__("re").escape(words)):
+    with pytest.raises(ValueError, match=re.escape(words)):
         mnist_digit(bad)
 
 
