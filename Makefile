@@ -39,13 +39,15 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax notebooks --durations=10
 
-## make notebooks: re-execute every notebook in place, top to bottom (NB=notebooks/01_....ipynb for one)
+## make notebooks: re-execute every notebook in place, top to bottom (NB=notebooks/01_....ipynb for one).
+## No per-cell timestamps: they would change every cell's metadata on every run and bury the real diff.
 NB ?= $(NOTEBOOKS)
 notebooks: $(STAMP)
 	for nb in $(NB); do \
 	  echo "executing $$nb"; \
 	  (cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=600 $$(basename $$nb)) || exit 1; \
+	    --ExecutePreprocessor.timeout=600 \
+	    --ExecutePreprocessor.record_timing=False $$(basename $$nb)) || exit 1; \
 	done
 
 ## make bench: the performance benchmark (benchmarks/README.md)
