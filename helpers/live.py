@@ -771,6 +771,10 @@ class Dashboard:
             self.run()
         except ValueError as error:  # a bad setting: say so beside the button, not in a hidden log
             self.status.value = f'<span style="color: #b00">{html.escape(str(error))}</span>'
+        except KeyboardInterrupt:
+            # The stop button outside train() (which handles it itself), e.g. while the network is
+            # built: say so instead of leaving "training ..." on screen; the previous result stays.
+            self.status.value = "interrupted"
         finally:
             self.run_button.disabled = False
 

@@ -312,6 +312,20 @@ def test_dashboard_reports_bad_settings_and_bad_arguments():
         dashboard(activation="swish")
 
 
+def test_dashboard_interrupted_outside_train_says_so(monkeypatch):
+    board = dashboard()
+    board.run_button.click()
+    first = board.result
+
+    def interrupted(settings=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(board, "initial_network", interrupted)
+    board.run_button.click()  # as if the stop button landed before train() started
+    assert board.status.value == "interrupted" and board.result is first
+    assert not board.run_button.disabled
+
+
 def test_dashboard_on_arrays_with_labels():
     rng = np.random.default_rng(0)
     x, labels = rng.normal(size=(60, 4)), rng.integers(0, 3, size=60)
