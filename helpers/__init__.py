@@ -15,9 +15,9 @@ from .losses import LOSSES, get_loss, log_softmax, quadratic, softmax, softmax_c
 from .network import Gradients, Network
 from .optimizers import SGD, Adam, Momentum, Optimizer
 from .training import History, Progress, StopTraining, TrainResult, accuracy, train
-from .data import (MNIST_FILES, TARGET_FUNCTIONS, function_sampler, image_sampler, image_values,
-                   load_image, load_mnist, minibatches, one_hot, parse_idx, pixel_grid,
-                   target_function, to_float, train_val_split)
+from .mnist import MNIST_FILES, load_mnist, one_hot, parse_idx, to_float, train_val_split
+from .images import ImageReadError, image_sampler, image_values, load_image, pixel_grid
+from .targets import TARGET_FUNCTIONS, function_sampler, target_function
 from . import autodiff  # helpers.autodiff.Tensor etc.: its own namespace, apart from the Network API
 from .digits import DigitSteps, digit_steps, mnist_digit
 from .live import (CellOutput, Dashboard, DigitsView, FunctionView, ImageView, LiveTraining, PresentationStyle,

@@ -20,7 +20,7 @@ from typing import NamedTuple, Tuple
 
 import numpy as np
 
-from .data import load_image
+from .images import load_image
 
 BOX = 20    # MNIST's digits fit a 20x20 box ...
 FIELD = 28  # ... inside a 28x28 field
