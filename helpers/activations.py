@@ -11,6 +11,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from .checks import lookup
+
 
 class Activation(NamedTuple):
     """An activation function and its derivative, both elementwise."""
@@ -70,9 +72,4 @@ def get_activation(name):
     """The `Activation` called `name`; a ValueError lists the known names."""
     if isinstance(name, Activation):
         return name
-    try:
-        return ACTIVATIONS[name]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}"
-        ) from None
+    return lookup(ACTIVATIONS, name, "activation")

@@ -10,6 +10,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from .checks import lookup
+
 
 class Loss(NamedTuple):
     """A cost function ``(y, target) -> (cost, dcost_dy)``."""
@@ -23,6 +25,7 @@ def quadratic(y, target):
 
     y, target: (batch, n_out). Returns (cost, dcost/dy of shape (batch, n_out)).
     """
+    y = _float_batch(y, "quadratic cost")
     target = _float_target(target, y)
     if target.shape != y.shape:
         raise ValueError(
@@ -37,29 +40,37 @@ def quadratic(y, target):
 
 
 def log_softmax(logits):
-    """log(softmax(logits)) along the last axis, stable for huge logits. (batch, n) -> (batch, n)."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    shifted -= np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # shifted is ours: in place
+    """log(softmax(logits)) along the last axis, stable for huge logits. (..., n) -> (..., n)."""
+    logits = np.asarray(logits)
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))  # shifted is ours: in place
     return shifted
 
 
 def softmax(logits):
-    """softmax along the last axis, stable for huge logits. (batch, n) -> (batch, n)."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
-    e /= e.sum(axis=1, keepdims=True)
+    """softmax along the last axis, stable for huge logits. (..., n) -> (..., n)."""
+    logits = np.asarray(logits)
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    e /= e.sum(axis=-1, keepdims=True)
     return e
 
 
 def softmax_cross_entropy(logits, target):
     """cost = mean over the batch of -log softmax(logits)[label].
 
-    logits: (batch, n_classes). target: integer labels (batch,) or one-hot
-    (batch, n_classes) (any rows that sum to 1 work: soft labels too).
+    logits: (batch, n_classes), n_classes >= 2. target: integer labels (batch,) or
+    one-hot (batch, n_classes) (any rows that sum to 1 work: soft labels too).
     Returns (cost, dcost/dlogits of shape (batch, n_classes)), where the gradient
-    is the famous (softmax(logits) - one_hot) / batch.
+    is the famous (softmax(logits) - one_hot) / batch (derived in notebook 04).
     """
+    logits = _float_batch(logits, "softmax cross-entropy")
     batch, n_classes = logits.shape
+    if n_classes < 2:
+        raise ValueError(
+            "softmax cross-entropy: expected logits for at least 2 classes, got 1 output "
+            "(softmax of one number is always 1: the cost would be 0 whatever the network does; "
+            "for two classes use 2 outputs, or a sigmoid output with the quadratic cost)"
+        )
     logp = log_softmax(logits)
     probs = np.exp(logp)
     if _is_label_vector(target, batch):
@@ -85,7 +96,7 @@ def check_labels(labels, n_classes):
     labels = np.asarray(labels)
     if labels.dtype.kind == "f":
         if not np.all(labels == np.round(labels)):
-            raise ValueError(f"labels must be whole numbers in 0..{n_classes - 1}, got fractions")
+            raise ValueError(f"labels must be whole numbers in 0..{n_classes - 1}, got fractions (or nan)")
         labels = labels.astype(np.int64)
     if labels.dtype.kind not in "iu":
         raise ValueError(f"labels must be integers in 0..{n_classes - 1}, got dtype {labels.dtype}")
@@ -95,6 +106,21 @@ def check_labels(labels, n_classes):
             f"got values from {labels.min()} to {labels.max()}"
         )
     return labels
+
+
+def _float_batch(y, what):
+    """y as a non-empty 2-D float array; lists and integer arrays become float64."""
+    y = np.asarray(y)
+    if y.dtype.kind not in "fiub":
+        raise ValueError(f"{what}: expected numbers, got an array of dtype {y.dtype}")
+    if y.dtype.kind != "f":
+        y = y.astype(np.float64)  # integers would truncate 1 / batch to 0 in place
+    if y.ndim != 2 or y.shape[0] == 0:
+        raise ValueError(
+            f"{what}: expected a non-empty batch of outputs of shape (batch, n_out), got shape {y.shape}"
+            + (" (one sample? use y[None, :])" if y.ndim == 1 else "")
+        )
+    return y
 
 
 def _is_label_vector(target, batch):
@@ -117,7 +143,4 @@ def get_loss(name):
     """The `Loss` called `name`; a ValueError lists the known names."""
     if isinstance(name, Loss):
         return name
-    try:
-        return LOSSES[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown loss {name!r}; expected one of {sorted(LOSSES)}") from None
+    return lookup(LOSSES, name, "loss")

@@ -15,12 +15,14 @@ The cost is a mean over the batch, so the 1/batch is already inside the first de
 Nothing is stored between calls: ``predict`` and ``cost_and_gradients`` are pure.
 """
 
+import numbers
 from dataclasses import dataclass
 from typing import List
 
 import numpy as np
 
 from .activations import get_activation
+from .dense import dense_backward, dense_forward
 from .losses import get_loss
 
 INITIALIZATIONS = ("auto", "he", "glorot", "normal", "uniform")
@@ -44,7 +46,9 @@ class Network:
     """Weights and biases of a fully connected network, and its activations.
 
     weights[j]: (n_j, n_{j+1}); biases[j]: (n_{j+1},). ``activation`` is used on
-    every hidden layer, ``output_activation`` on the last one.
+    every hidden layer, ``output_activation`` on the last one. The network owns its
+    arrays: the constructor copies the ones it is given, so a caller's arrays never
+    change when an optimizer updates the network.
     """
 
     weights: List[np.ndarray]
@@ -55,8 +59,8 @@ class Network:
     def __post_init__(self):
         get_activation(self.activation)
         get_activation(self.output_activation)
-        self.weights = [np.asarray(w) for w in self.weights]
-        self.biases = [np.asarray(b) for b in self.biases]
+        self.weights = [np.array(w) for w in self.weights]  # np.array copies: value semantics
+        self.biases = [np.array(b) for b in self.biases]
         _check_structure(self.weights, self.biases)
 
     # -- building -------------------------------------------------------------
@@ -77,11 +81,7 @@ class Network:
 
         Biases are zero unless ``bias_scale`` > 0 draws them like "uniform".
         """
-        sizes = [int(n) for n in layer_sizes]
-        if len(sizes) < 2 or min(sizes) < 1:
-            raise ValueError(
-                f"layer_sizes: expected at least two positive sizes, e.g. [2, 30, 1], got {list(layer_sizes)}"
-            )
+        sizes = _layer_sizes(layer_sizes)
         get_activation(activation)
         get_activation(output_activation)
         if init not in INITIALIZATIONS:
@@ -107,14 +107,19 @@ class Network:
         return cls(weights, biases, activation, output_activation)
 
     def copy(self):
-        """An independent deep copy: no array is shared with this network."""
-        return type(self)([w.copy() for w in self.weights], [b.copy() for b in self.biases],
-                       self.activation, self.output_activation)
+        """An independent deep copy: no array is shared with this network (the constructor copies)."""
+        return type(self)(self.weights, self.biases, self.activation, self.output_activation)
 
     def astype(self, dtype):
         """A copy with every parameter converted to ``dtype`` (e.g. np.float32)."""
-        return type(self)([w.astype(dtype) for w in self.weights], [b.astype(dtype) for b in self.biases],
-                       self.activation, self.output_activation)
+        return type(self)([w.astype(dtype, copy=False) for w in self.weights],
+                          [b.astype(dtype, copy=False) for b in self.biases],
+                          self.activation, self.output_activation)
+
+    def gradients_like(self, arrays):
+        """`Gradients` from arrays in ``parameters()`` order (weights, then biases)."""
+        arrays, n = list(arrays), len(self.weights)
+        return Gradients(arrays[:n], arrays[n:])
 
     # -- facts ------------------------------------------------------------------
 
@@ -125,6 +130,15 @@ class Network:
     @property
     def dtype(self):
         return self.weights[0].dtype
+
+    @property
+    def input_shape(self):
+        """The shape of one sample: (n_in,)."""
+        return (self.weights[0].shape[0],)
+
+    @property
+    def n_out(self):
+        return self.weights[-1].shape[1]
 
     @property
     def n_parameters(self):
@@ -161,8 +175,7 @@ class Network:
         last = len(self.weights) - 1
         zs, ys = [], [y]
         for j, (w, b) in enumerate(zip(self.weights, self.biases)):
-            z = y @ w
-            z += b  # in place: one temporary less than y @ w + b
+            z = dense_forward(y, w, b)
             y = (f_out if j == last else f)(z)
             zs.append(z)
             ys.append(y)
@@ -184,36 +197,49 @@ class Network:
         else:
             delta = dcost_dy * df_out(zs[-1])
         for j in reversed(range(n_layers)):
-            grad_w[j] = ys[j].T @ delta
-            grad_b[j] = delta.sum(axis=0)
-            if j > 0:  # the input layer needs no delta
-                delta = delta @ self.weights[j].T
+            # The input layer needs no delta: nobody uses the gradient with respect to x.
+            grad_w[j], grad_b[j], dcost_dy_prev = dense_backward(ys[j], self.weights[j], delta, j > 0)
+            if j > 0:
+                delta = dcost_dy_prev  # a fresh array: scaling it in place aliases nothing
                 delta *= df(zs[j - 1])
         return Gradients(grad_w, grad_b)
 
     def cost(self, x, target, loss="quadratic"):
         """The cost of the batch (a float), as ``cost_and_gradients`` defines it."""
+        loss_fn = self._loss(loss)
         y = self.predict(x)
-        return get_loss(loss).cost_and_gradient(y, self._check_target(target, y))[0]
+        return loss_fn.cost_and_gradient(y, self._check_target(target, y))[0]
 
-    def cost_and_gradients(self, x, target, loss="quadratic"):
+    def training_cost(self, x, target, loss="quadratic", rng=None):
+        """The cost that ``cost_and_gradients`` differentiates: for this network, ``cost``.
+
+        (Models with dropout or batch normalization differ between training and
+        evaluation; this one does not. ``rng`` is accepted and unused.)"""
+        return self.cost(x, target, loss)
+
+    def cost_and_gradients(self, x, target, loss="quadratic", rng=None):
         """The cost of a batch and its exact gradients.
 
         x: (batch, n_in). target: (batch, n_out) for "quadratic"; integer labels
         (batch,) or one-hot (batch, n_out) for "softmax_cross_entropy", where the
-        network's output are the logits. Returns (cost, Gradients).
+        network's output are the logits. Returns (cost, Gradients). ``rng`` is
+        accepted for the model protocol (layers with dropout use it) and unused here.
         """
+        loss_fn = self._loss(loss)
+        zs, ys = self.forward(x)
+        cost, dcost_dy = loss_fn.cost_and_gradient(ys[-1], self._check_target(target, ys[-1]))
+        return cost, self.backward(zs, ys, dcost_dy)
+
+    # -- input checks -------------------------------------------------------------
+
+    def _loss(self, loss):
         loss_fn = get_loss(loss)
         if loss_fn.name == "softmax_cross_entropy" and self.output_activation != "identity":
             raise ValueError(
                 "softmax_cross_entropy works on logits: expected output_activation='identity', "
                 f"got {self.output_activation!r}"
             )
-        zs, ys = self.forward(x)
-        cost, dcost_dy = loss_fn.cost_and_gradient(ys[-1], self._check_target(target, ys[-1]))
-        return cost, self.backward(zs, ys, dcost_dy)
-
-    # -- input checks -------------------------------------------------------------
+        return loss_fn
 
     def _check_batch(self, x):
         x = np.asarray(x)
@@ -237,6 +263,18 @@ class Network:
                 f"got an array of shape {target.shape}"
             )
         return target
+
+
+def _layer_sizes(layer_sizes):
+    """layer_sizes as a list of ints >= 1, at least two of them; anything else is refused."""
+    example = "expected a list of at least two positive whole numbers, e.g. [2, 30, 1]"
+    if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__"):
+        raise ValueError(f"layer_sizes: {example}, got {layer_sizes!r}")
+    sizes = list(layer_sizes)
+    bad = [n for n in sizes if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1]
+    if len(sizes) < 2 or bad:
+        raise ValueError(f"layer_sizes: {example}, got {sizes!r}")
+    return [int(n) for n in sizes]
 
 
 def _check_structure(weights, biases):

@@ -11,13 +11,16 @@ import math
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import numpy as np
 
+from .batching import batches
+from .checks import finite_array, positive_int
+from .interrupts import deferred_interrupt
 from .losses import check_labels, get_loss
-from .network import Network
-from .optimizers import SGD, get_optimizer
+from .optimizers import get_optimizer
+from .threads import AdaptiveThreads
 
 
 class StopTraining(Exception):
@@ -63,7 +66,7 @@ class Progress:
     steps: int
     batch_size: int
     cost: float
-    net: Network
+    net: Any  # a Network or a Sequential
     history: History
     elapsed: float
     done: bool = False
@@ -77,14 +80,22 @@ class Progress:
 
 @dataclass
 class TrainResult:
-    """net: the network after the last step (after divergence: a copy of best_net); best_net: the one with the lowest validation
-    cost at a record point (training cost without validation data); history: see `History`;
-    stopped: None, "diverged", "interrupted" or "callback"; message: what happened."""
+    """What training learned.
 
-    net: Network
-    best_net: Network
+    net: the network after the last step (after divergence: a copy of best_net).
+    best_net: the network with the lowest validation cost at a record point; without
+      validation data, the lowest training cost on a batch, judged on the network that
+      produced it (the one just before that record point's update).
+    best_cost: that cost; history: see `History`.
+    stopped: None, "diverged", "interrupted", "callback" (a callback raised StopTraining),
+      "callback error" (a callback failed: the error is in ``message``, training is kept)
+      or "bad data" (a sample function returned nan or inf); message: what happened."""
+
+    net: Any
+    best_net: Any
     history: History
     best_step: int
+    best_cost: float = math.nan
     stopped: Optional[str] = None
     message: str = ""
 
@@ -97,41 +108,42 @@ class TrainResult:
 
 def train(net, x=None, y=None, *, sample=None, loss="quadratic", optimizer=None, lr=None,
           steps=1000, batch_size=32, validation=None, metric=None, eval_every=None,
-          callback=None, callback_every=None, rng=None):
+          callback=None, callback_every=None, rng=None, blas_threads=None):
     """Train a copy of ``net`` by mini-batch gradient descent; ``net`` itself is untouched.
 
-    Data, one of:
-      x, y: arrays, x (n, n_in) and y (n, n_out) or labels (n,); batches are drawn
-        without replacement, reshuffled every epoch, a last partial batch dropped.
+    net: a `Network` or a `Sequential`. Data, one of:
+      x, y: arrays, x (n, ...) and y (n, n_out) or labels (n,); batches as
+        `helpers.batching.batches` draws them (reshuffled every epoch, last partial batch dropped).
       sample: a function ``sample(rng, batch_size) -> (x_batch, y_batch)`` that
         draws a fresh batch each step (e.g. points of a 2-D function).
     loss: "quadratic" or "softmax_cross_entropy". optimizer: an optimizer object
-      (copied, so its state is not changed) or a name; default SGD(lr).
+      (its settings; training starts from fresh optimizer state) or a name with ``lr``;
+      default SGD(lr).
     validation: (x_val, y_val), evaluated every ``eval_every`` steps (default:
       steps // 100). metric: "accuracy" or ``f(net, x_val, y_val) -> float``.
     callback(progress): called every ``callback_every`` steps (default eval_every)
       and once more at the end with ``progress.done = True``; it may raise
-      `StopTraining`.
-    rng: int seed, numpy Generator or None; it draws the batches.
+      `StopTraining`. A callback that fails ends training with a warning, never loses it.
+    rng: int seed, numpy Generator or None; it draws the batches (and dropout masks).
+    blas_threads: None chooses per step by timing (`helpers.threads`); an int fixes it
+      (a float32 run is bit-for-bit reproducible only then; float64 always is).
 
-    A cost that becomes nan or inf stops training with a warning naming the step;
-    the result's net is then a copy of the best network seen before it. An interrupt (Jupyter's stop button) ends training and returns the
-    result so far. Returns a `TrainResult`.
+    Bad data (nan or inf in x or validation, labels out of range, widths that do not fit
+    the network) is refused before the first step. A cost that becomes nan or inf
+    stops training with a warning naming the step; the result's net is then a copy of
+    the best network seen before it. An interrupt (Jupyter's stop button) ends
+    training and returns the result so far. Returns a `TrainResult`.
     """
-    if not isinstance(net, Network):
-        raise ValueError(f"expected a helpers.Network to train, got {type(net).__name__}")
-    steps, batch_size = _positive_int("steps", steps), _positive_int("batch_size", batch_size)
-    eval_every = _positive_int("eval_every", eval_every or max(1, steps // 100))
-    callback_every = _positive_int("callback_every", callback_every or eval_every)
+    _check_model(net)
+    steps, batch_size = positive_int("steps", steps), positive_int("batch_size", batch_size)
+    eval_every = max(1, steps // 100) if eval_every is None else positive_int("eval_every", eval_every)
+    callback_every = eval_every if callback_every is None else positive_int("callback_every", callback_every)
     loss_fn = get_loss(loss)
-    if optimizer is None:
-        if lr is None:
-            raise ValueError("train: pass a learning rate (lr=0.01) or an optimizer (optimizer=helpers.Adam(1e-3))")
-        opt = SGD(lr)
-    else:
-        opt = get_optimizer(optimizer, lr)
+    if optimizer is None and lr is None:
+        raise ValueError("train: pass a learning rate (lr=0.01) or an optimizer (optimizer=helpers.Adam(1e-3))")
+    opt = get_optimizer("sgd" if optimizer is None else optimizer, lr)
     rng = np.random.default_rng(rng)
-    next_batch = _batches(x, y, sample, batch_size, rng, net)
+    next_batch = _batch_source(x, y, sample, batch_size, rng, net, loss_fn)
     evaluate = _evaluator(net, validation, loss_fn, metric)
 
     net = net.copy()
@@ -143,50 +155,98 @@ def train(net, x=None, y=None, *, sample=None, loss="quadratic", optimizer=None,
     def progress(done=False):
         return Progress(step, steps, batch_size, cost, net, history, train_time, done, stopped, message)
 
-    try:
-        while step < steps:
-            xb, yb = next_batch()
-            t0 = time.perf_counter()
-            cost, grads = net.cost_and_gradients(xb, yb, loss_fn)
-            if not math.isfinite(cost):
-                stopped = "diverged"
-                message = (f"training diverged: the cost became {cost} at step {step + 1}; "
-                           f"try a smaller learning rate (now {opt!r}). Returning the best network "
-                           f"seen before it, from step {best_step}.")
-                net = best_net.copy()
-                break
-            opt.step(net, grads)
-            train_time += time.perf_counter() - t0
-            step += 1
-            costs_since_record.append(cost)
-            if step % eval_every == 0 or step == steps:
-                val_cost, val_metric = evaluate(net)
-                history.append(step=step, samples=step * batch_size, time=train_time,
-                               train_cost=float(np.mean(costs_since_record)), val_cost=val_cost,
-                               metric=val_metric)
-                costs_since_record = []
-                judged = val_cost if validation is not None else history.train_cost[-1]
-                if judged < best_cost:
-                    best_net, best_cost, best_step = net.copy(), judged, step
-            if callback is not None and step % callback_every == 0 and step < steps:
-                callback(progress())
-    except KeyboardInterrupt:
-        stopped, message = "interrupted", f"training interrupted at step {step}; returning the result so far."
-    except StopTraining as stop:
-        stopped, message = "callback", f"stopped by the callback at step {step}" + (f": {stop}" if str(stop) else ".")
-
-    if stopped in ("interrupted", "callback") and costs_since_record:
+    def record():
         val_cost, val_metric = evaluate(net)
         history.append(step=step, samples=step * batch_size, time=train_time,
                        train_cost=float(np.mean(costs_since_record)), val_cost=val_cost, metric=val_metric)
-    if stopped == "diverged":
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
-    if callback is not None:
+        costs_since_record.clear()
+
+    with AdaptiveThreads(blas_threads) as threads:
         try:
-            callback(progress(done=True))
-        except StopTraining:
-            pass  # training has ended anyway
-    return TrainResult(net, best_net, history, best_step, stopped, message)
+            while step < steps:
+                xb, yb = next_batch()
+                recording = (step + 1) % eval_every == 0 or step + 1 == steps
+                threads.before_step()
+                t0 = time.perf_counter()
+                cost, grads = net.cost_and_gradients(xb, yb, loss_fn, rng=rng)
+                if not math.isfinite(cost):
+                    stopped, message = _why_not_finite(cost, step, xb, yb, opt, best_step)
+                    net = best_net.copy()
+                    break
+                # Without validation data the best network is judged by its own cost on this batch, at the
+                # record points and at the start: keep the network before the update, the one that cost belongs to.
+                judged = validation is None and (recording or step == 0) and cost < best_cost
+                before = net.copy() if judged else None
+                with deferred_interrupt():  # the update and its bookkeeping happen whole, or not at all
+                    opt.step(net, grads)
+                    if hasattr(net, "update_statistics"):
+                        net.update_statistics(grads)
+                    elapsed = time.perf_counter() - t0
+                    train_time += elapsed
+                    step += 1
+                    costs_since_record.append(cost)
+                threads.after_step(elapsed)
+                if before is not None:
+                    best_net, best_cost, best_step = before, cost, step - 1
+                if recording:
+                    record()
+                    if validation is not None and history.val_cost[-1] < best_cost:
+                        best_net, best_cost, best_step = net.copy(), history.val_cost[-1], step
+                if callback is not None and step % callback_every == 0 and step < steps:
+                    _call(callback, progress())
+        except KeyboardInterrupt:
+            stopped, message = "interrupted", f"training interrupted at step {step}; returning the result so far."
+        except StopTraining as stop:
+            stopped = "callback"
+            message = f"stopped by the callback at step {step}" + (f": {stop}" if str(stop) else ".")
+        except CallbackError as failure:
+            error = failure.__cause__
+            stopped = "callback error"
+            message = (f"the callback failed at step {step} ({type(error).__name__}: {error}); "
+                       "training stopped there and its result is returned.")
+
+    if stopped in ("interrupted", "callback", "callback error") and costs_since_record:
+        record()
+    if stopped in ("diverged", "bad data", "callback error"):
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
+    _final_callback(callback, progress(done=True))
+    return TrainResult(net, best_net, history, best_step, best_cost, stopped, message)
+
+
+def _final_callback(callback, progress):
+    """The last frame: whatever happens in it (a second stop press, a drawing error), the result survives."""
+    if callback is None:
+        return
+    try:
+        callback(progress)
+    except (KeyboardInterrupt, StopTraining):
+        pass  # training has ended anyway
+    except Exception as error:  # noqa: BLE001 -- a figure must never lose a training run
+        warnings.warn(f"the final callback failed ({type(error).__name__}: {error}); the result is returned",
+                      RuntimeWarning, stacklevel=3)
+
+
+class CallbackError(Exception):
+    """A callback failed; its error is the ``__cause__``. Kept apart from errors of training itself."""
+
+
+def _call(callback, progress):
+    try:
+        callback(progress)
+    except (KeyboardInterrupt, StopTraining):
+        raise
+    except Exception as error:  # noqa: BLE001 -- a figure must never lose a training run
+        raise CallbackError(str(error)) from error
+
+
+def _why_not_finite(cost, step, xb, yb, opt, best_step):
+    """(stopped, message) for a cost that is nan or inf: bad data from a sampler, or divergence."""
+    if any(np.asarray(a).dtype.kind == "f" and not np.isfinite(a).all() for a in (xb, yb)):
+        return "bad data", (f"the sample function returned nan or inf at step {step + 1}; "
+                            f"returning the best network seen before it, from step {best_step}.")
+    return "diverged", (f"training diverged: the cost became {cost} at step {step + 1}; "
+                        f"try a smaller learning rate (now {opt!r}). Returning the best network "
+                        f"seen before it, from step {best_step}.")
 
 
 def accuracy(net, x, labels):
@@ -196,16 +256,38 @@ def accuracy(net, x, labels):
     labels = np.asarray(labels)
     if labels.ndim == 2:
         labels = labels.argmax(axis=1)
+    if labels.shape != (len(x),):
+        raise ValueError(f"accuracy: expected {len(x)} labels, one per sample, got an array of shape {labels.shape}")
     return float(np.mean(net.predict(x).argmax(axis=1) == labels))
 
 
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}: expected a positive whole number, got {value!r}")
-    return int(value)
+def _check_model(net):
+    needed = ("cost_and_gradients", "parameters", "copy", "predict", "cost")
+    if not all(callable(getattr(net, name, None)) for name in needed):
+        raise ValueError(f"expected a helpers.Network or helpers.Sequential to train, got {type(net).__name__}")
 
 
-def _batches(x, y, sample, batch_size, rng, net):
+def check_inputs(name, x, model):
+    """x as an array of samples that fit ``model.input_shape``, finite; else a ValueError naming ``name``."""
+    x = finite_array(name, x)
+    expected = model.input_shape
+    fits = x.ndim == len(expected) + 1 and all(e is None or e == n for e, n in zip(expected, x.shape[1:]))
+    if not fits:
+        shape = ", ".join("n" if e is None else str(e) for e in (None,) + tuple(expected))
+        raise ValueError(f"{name}: expected an array of shape ({shape}), one sample per row, got {x.shape}")
+    return x
+
+
+def _check_targets(name, x, y, model, loss_fn):
+    y = finite_array(name, y)
+    if len(y) != len(x):
+        raise ValueError(f"{name}: expected one target per sample ({len(x)}), got {len(y)}")
+    if loss_fn.name == "softmax_cross_entropy" and y.ndim == 1:
+        check_labels(y, model.n_out)
+    return y
+
+
+def _batch_source(x, y, sample, batch_size, rng, net, loss_fn):
     """A function that returns the next (x_batch, y_batch)."""
     if sample is not None:
         if x is not None or y is not None:
@@ -213,26 +295,11 @@ def _batches(x, y, sample, batch_size, rng, net):
         return lambda: sample(rng, batch_size)
     if x is None or y is None:
         raise ValueError("train: expected training data: arrays x and y, or sample=f(rng, batch_size)")
-    x, y = np.asarray(x), np.asarray(y)
-    n_in = net.layer_sizes[0]
-    if x.ndim != 2 or x.shape[1] != n_in:
-        raise ValueError(f"train: expected x of shape (n, {n_in}), got {x.shape}")
-    if len(y) != len(x):
-        raise ValueError(f"train: expected one target per sample ({len(x)}), got {len(y)}")
+    x = check_inputs("train: x", x, net)
+    y = _check_targets("train: y", x, y, net, loss_fn)
     if batch_size > len(x):
         raise ValueError(f"train: batch_size {batch_size} is larger than the {len(x)} training samples")
-    n_batches = len(x) // batch_size
-    order, position = None, n_batches
-
-    def next_batch():
-        nonlocal order, position
-        if position == n_batches:
-            order, position = rng.permutation(len(x)), 0
-        idx = order[position * batch_size:(position + 1) * batch_size]
-        position += 1
-        return x[idx], y[idx]
-
-    return next_batch
+    return batches(x, y, batch_size, rng).__next__
 
 
 def _evaluator(net, validation, loss_fn, metric):
@@ -245,11 +312,8 @@ def _evaluator(net, validation, loss_fn, metric):
         x_val, y_val = validation
     except (TypeError, ValueError):
         raise ValueError("train: expected validation=(x_val, y_val)") from None
-    x_val, y_val = np.asarray(x_val), np.asarray(y_val)
-    if len(x_val) != len(y_val):
-        raise ValueError(f"train: validation has {len(x_val)} inputs but {len(y_val)} targets")
-    if loss_fn.name == "softmax_cross_entropy" and y_val.ndim == 1:
-        check_labels(y_val, net.layer_sizes[-1])
+    x_val = check_inputs("train: validation inputs", x_val, net)
+    y_val = _check_targets("train: validation targets", x_val, y_val, net, loss_fn)
     if metric == "accuracy":
         metric_fn = accuracy
     elif metric is None or callable(metric):

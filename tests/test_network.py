@@ -18,6 +18,8 @@ SHAPES = [[3, 1], [4, 6, 2], [2, 5, 5, 3], [5, 8, 7, 6, 4]]
 @pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
 @pytest.mark.parametrize("loss", ["quadratic", "softmax_cross_entropy"])
 def test_gradients_match_finite_differences(sizes, activation, loss):
+    if loss == "softmax_cross_entropy" and sizes[-1] == 1:
+        sizes = sizes[:-1] + [2]  # softmax needs two classes at least (one output is refused)
     net = Network.random(sizes, activation=activation, rng=3, bias_scale=0.2)
     x = batch(7, sizes[0])
     if loss == "quadratic":
@@ -140,8 +142,13 @@ def test_softmax_needs_identity_output():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(layer_sizes=[3]), "at least two positive sizes"),
-    (dict(layer_sizes=[3, 0, 1]), "at least two positive sizes"),
+    (dict(layer_sizes=[3]), "at least two positive whole numbers"),
+    (dict(layer_sizes=[3, 0, 1]), "at least two positive whole numbers"),
+    (dict(layer_sizes=[3, 2.5, 1]), r"positive whole numbers, e.g. \[2, 30, 1\], got \[3, 2.5, 1\]"),
+    (dict(layer_sizes="a"), "got 'a'"),
+    (dict(layer_sizes=5), "got 5"),
+    (dict(layer_sizes=None), "got None"),
+    (dict(layer_sizes=[3, True, 1]), "positive whole numbers"),
     (dict(layer_sizes=[3, 1], activation="swish"), "unknown activation 'swish'"),
     (dict(layer_sizes=[3, 1], init="lecun"), "unknown init 'lecun'"),
     (dict(layer_sizes=[3, 1], init="uniform"), "needs a scale"),

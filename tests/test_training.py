@@ -90,7 +90,7 @@ def test_epochs_visit_every_sample_once():
     original = Network.cost_and_gradients
 
     class Spy(Network):
-        def cost_and_gradients(self, xb, yb, loss="quadratic"):
+        def cost_and_gradients(self, xb, yb, loss="quadratic", rng=None):
             gathered.append(xb[:, 0].copy())
             return original(self, xb, yb, loss)
 
@@ -148,7 +148,7 @@ def test_a_callback_can_stop_training():
 @pytest.mark.parametrize("kwargs, message", [
     (dict(), "expected training data"),
     (dict(sample=wave, x=np.zeros((4, 2)), y=np.zeros((4, 1))), "either arrays x, y or a sample function"),
-    (dict(x=np.zeros((4, 3)), y=np.zeros((4, 1))), r"expected x of shape \(n, 2\), got \(4, 3\)"),
+    (dict(x=np.zeros((4, 3)), y=np.zeros((4, 1))), r"train: x: expected an array of shape \(n, 2\), one sample per row, got \(4, 3\)"),
     (dict(x=np.zeros((4, 2)), y=np.zeros((5, 1))), r"one target per sample \(4\), got 5"),
     (dict(x=np.zeros((4, 2)), y=np.zeros((4, 1)), batch_size=8), "batch_size 8 is larger than the 4"),
     (dict(sample=wave, steps=0), "steps: expected a positive whole number, got 0"),
@@ -156,7 +156,7 @@ def test_a_callback_can_stop_training():
     (dict(sample=wave, validation=np.zeros((3, 2))), r"expected validation=\(x_val, y_val\)"),
     (dict(sample=wave, metric="accuracy"), "a metric is evaluated on validation data"),
     (dict(sample=wave, validation=(np.zeros((3, 2)), np.zeros((3, 1))), metric="f1"), "unknown metric 'f1'"),
-    (dict(sample=wave, optimizer="rmsprop"), "unknown optimizer 'rmsprop'"),
+    (dict(sample=wave, optimizer="lbfgs"), "unknown optimizer 'lbfgs'"),
 ])
 def test_bad_arguments(kwargs, message):
     kwargs.setdefault("lr", 0.1)
@@ -170,7 +170,7 @@ def test_no_learning_rate():
 
 
 def test_not_a_network():
-    with pytest.raises(ValueError, match="expected a helpers.Network to train, got list"):
+    with pytest.raises(ValueError, match="expected a helpers.Network or helpers.Sequential to train, got list"):
         train([np.zeros((2, 1))], sample=wave, lr=0.1)
 
 
