@@ -28,15 +28,19 @@ class Optimizer:
     """Shared bookkeeping: checks that grads match the network, owns the state.
 
     A subclass names its per-parameter state arrays in ``state_names`` and writes
-    ``_update(params, grads)``; ``grads`` already include the weight decay.
+    ``_update(params, grads, lr)``; ``grads`` already include the weight decay, ``lr`` the schedule.
     """
 
     state_names = ()
     decoupled = False  # True: weight decay acts on the weights directly (AdamW), not through the gradient
 
-    def __init__(self, lr, weight_decay=0.0):
+    def __init__(self, lr, weight_decay=0.0, schedule=None):
         self.lr = positive_float("learning rate", lr)
         self.weight_decay = finite_float("weight_decay", weight_decay, low=0.0)
+        if schedule is not None and not callable(schedule):
+            raise ValueError(f"schedule: expected a function of the step t, e.g. helpers.cosine(1000), "
+                             f"got {schedule!r}")
+        self.schedule = schedule  # lr at step t is lr * schedule(t); helpers/schedules.py
         self.t = 0  # steps taken
         self._owner = None  # weak references to the arrays of the network the state belongs to
         for name in self.state_names:
@@ -60,12 +64,12 @@ class Optimizer:
             self.t += 1
             if self.weight_decay and not self.decoupled:
                 gs = [g + p.dtype.type(self.weight_decay) * p for p, g in zip(params, gs)]
-            self._update(params, gs)
+            self._update(params, gs, self.lr * (self.schedule(self.t) if self.schedule else 1.0))
 
     def fresh(self):
         """An optimizer with the same settings and no state (what `train` starts from)."""
         new = copy.copy(self)
-        Optimizer.__init__(new, self.lr, self.weight_decay)
+        Optimizer.__init__(new, self.lr, self.weight_decay, self.schedule)
         return new
 
     def copy(self):
@@ -89,7 +93,8 @@ class Optimizer:
 
     def _settings(self):
         decay = f", weight_decay={self.weight_decay:g}" if self.weight_decay else ""
-        return f"lr={self.lr:g}{decay}"
+        schedule = f", schedule={self.schedule!r}" if self.schedule else ""
+        return f"lr={self.lr:g}{decay}{schedule}"
 
     def __repr__(self):
         return f"{type(self).__name__}({self._settings()})"
@@ -102,9 +107,9 @@ def _beta(name, value):
 class SGD(Optimizer):
     """Plain gradient descent: w <- w - lr * g."""
 
-    def _update(self, params, grads):
+    def _update(self, params, grads, lr):
         for p, g in zip(params, grads):
-            p -= p.dtype.type(self.lr) * g
+            p -= p.dtype.type(lr) * g
 
 
 class Momentum(Optimizer):
@@ -116,14 +121,14 @@ class Momentum(Optimizer):
 
     state_names = ("velocity",)
 
-    def __init__(self, lr, beta=0.9, weight_decay=0.0):
-        super().__init__(lr, weight_decay)
+    def __init__(self, lr, beta=0.9, weight_decay=0.0, schedule=None):
+        super().__init__(lr, weight_decay, schedule)
         self.beta = _beta("beta", beta)
 
-    def _update(self, params, grads):
+    def _update(self, params, grads, lr):
         for p, g, v in zip(params, grads, self._state("velocity", params)):
             v *= p.dtype.type(self.beta)
-            v -= p.dtype.type(self.lr) * g
+            v -= p.dtype.type(lr) * g
             p += v
 
     def _settings(self):
@@ -137,12 +142,12 @@ class Nesterov(Momentum):
         w <- w + beta * v - lr * g      (the gradient at w + beta * v, to first order)
     """
 
-    def _update(self, params, grads):
+    def _update(self, params, grads, lr):
         for p, g, v in zip(params, grads, self._state("velocity", params)):
             dt = p.dtype.type
             v *= dt(self.beta)
-            v -= dt(self.lr) * g
-            p += dt(self.beta) * v - dt(self.lr) * g
+            v -= dt(lr) * g
+            p += dt(self.beta) * v - dt(lr) * g
 
 
 class AdaGrad(Optimizer):
@@ -154,14 +159,14 @@ class AdaGrad(Optimizer):
 
     state_names = ("h",)
 
-    def __init__(self, lr=1e-2, eps=1e-10, weight_decay=0.0):
-        super().__init__(lr, weight_decay)
+    def __init__(self, lr=1e-2, eps=1e-10, weight_decay=0.0, schedule=None):
+        super().__init__(lr, weight_decay, schedule)
         self.eps = positive_float("eps", eps)
 
-    def _update(self, params, grads):
+    def _update(self, params, grads, lr):
         for p, g, h in zip(params, grads, self._state("h", params)):
             h += g * g
-            p -= p.dtype.type(self.lr) * g / (np.sqrt(h) + p.dtype.type(self.eps))
+            p -= p.dtype.type(lr) * g / (np.sqrt(h) + p.dtype.type(self.eps))
 
 
 class RMSprop(Optimizer):
@@ -173,16 +178,16 @@ class RMSprop(Optimizer):
 
     state_names = ("h",)
 
-    def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0):
-        super().__init__(lr, weight_decay)
+    def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, schedule=None):
+        super().__init__(lr, weight_decay, schedule)
         self.alpha, self.eps = _beta("alpha", alpha), positive_float("eps", eps)
 
-    def _update(self, params, grads):
+    def _update(self, params, grads, lr):
         for p, g, h in zip(params, grads, self._state("h", params)):
             dt = p.dtype.type
             h *= dt(self.alpha)
             h += dt(1 - self.alpha) * (g * g)
-            p -= dt(self.lr) * g / (np.sqrt(h) + dt(self.eps))
+            p -= dt(lr) * g / (np.sqrt(h) + dt(self.eps))
 
     def _settings(self):
         return f"{super()._settings()}, alpha={self.alpha:g}"
@@ -198,20 +203,20 @@ class Adam(Optimizer):
 
     state_names = ("m", "v")
 
-    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
-        super().__init__(lr, weight_decay)
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, schedule=None):
+        super().__init__(lr, weight_decay, schedule)
         self.beta1, self.beta2 = _beta("beta1", beta1), _beta("beta2", beta2)
         self.eps = positive_float("eps", eps)
 
-    def _update(self, params, grads):
+    def _update(self, params, grads, lr):
         b1, b2, t = self.beta1, self.beta2, self.t
         # Fold both bias corrections into one step size and one epsilon:
         # lr * m_hat / (sqrt(v_hat) + eps) == step * m / (sqrt(v) + eps_t).
-        step = self.lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+        step = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
         eps_t = self.eps * np.sqrt(1 - b2**t)
         if self.decoupled:
             for p in params:
-                p *= p.dtype.type(1 - self.lr * self.weight_decay)
+                p *= p.dtype.type(1 - lr * self.weight_decay)
         for p, g, m, v in zip(params, grads, self._state("m", params), self._state("v", params)):
             dt = p.dtype.type
             m *= dt(b1)
@@ -234,8 +239,8 @@ class AdamW(Adam):
 
     decoupled = True
 
-    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
-        super().__init__(lr, beta1, beta2, eps, weight_decay)
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2, schedule=None):
+        super().__init__(lr, beta1, beta2, eps, weight_decay, schedule)
 
 
 OPTIMIZERS = MappingProxyType({
