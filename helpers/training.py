@@ -4,7 +4,11 @@ It trains a *copy* of the network it is given, so the caller's network is never
 changed (the aliasing pitfall of ``Weights = Weights_init`` cannot happen through
 it), and returns everything it learned: the final network, the best one by
 validation cost, and the history. The same seed gives the same history, bit for
-bit, on the same machine.
+bit, on the same machine: always in float64; in float32 with a fixed number of BLAS
+threads (``blas_threads=1``), since OpenBLAS's float32 products depend on it.
+
+Names: ``x`` are inputs and ``targets`` what the network should output (values or
+labels); ``y`` is kept for the network's activations, as in network.py.
 """
 
 import math
@@ -106,15 +110,15 @@ class TrainResult:
         return f"TrainResult({h.step[-1] if len(h) else 0} steps{last}, best at step {self.best_step}{stop})"
 
 
-def train(net, x=None, y=None, *, sample=None, loss="quadratic", optimizer=None, lr=None,
+def train(net, x=None, targets=None, *, sample=None, loss="quadratic", optimizer=None, lr=None,
           steps=1000, batch_size=32, validation=None, metric=None, eval_every=None,
           callback=None, callback_every=None, rng=None, blas_threads=None):
     """Train a copy of ``net`` by mini-batch gradient descent; ``net`` itself is untouched.
 
     net: a `Network` or a `Sequential`. Data, one of:
-      x, y: arrays, x (n, ...) and y (n, n_out) or labels (n,); batches as
+      x, targets: arrays, x (n, ...) and targets (n, n_out) or labels (n,); batches as
         `helpers.batching.batches` draws them (reshuffled every epoch, last partial batch dropped).
-      sample: a function ``sample(rng, batch_size) -> (x_batch, y_batch)`` that
+      sample: a function ``sample(rng, batch_size) -> (x_batch, target_batch)`` that
         draws a fresh batch each step (e.g. points of a 2-D function).
     loss: "quadratic" or "softmax_cross_entropy". optimizer: an optimizer object
       (its settings; training starts from fresh optimizer state) or a name with ``lr``;
@@ -143,7 +147,7 @@ def train(net, x=None, y=None, *, sample=None, loss="quadratic", optimizer=None,
         raise ValueError("train: pass a learning rate (lr=0.01) or an optimizer (optimizer=helpers.Adam(1e-3))")
     opt = get_optimizer("sgd" if optimizer is None else optimizer, lr)
     rng = np.random.default_rng(rng)
-    next_batch = _batch_source(x, y, sample, batch_size, rng, net, loss_fn)
+    next_batch = _batch_source(x, targets, sample, batch_size, rng, net, loss_fn)
     evaluate = _evaluator(net, validation, loss_fn, metric)
 
     net = net.copy()
@@ -164,13 +168,13 @@ def train(net, x=None, y=None, *, sample=None, loss="quadratic", optimizer=None,
     with AdaptiveThreads(blas_threads) as threads:
         try:
             while step < steps:
-                xb, yb = next_batch()
+                xb, tb = next_batch()
                 recording = (step + 1) % eval_every == 0 or step + 1 == steps
                 threads.before_step()
                 t0 = time.perf_counter()
-                cost, grads = net.cost_and_gradients(xb, yb, loss_fn, rng=rng)
+                cost, grads = net.cost_and_gradients(xb, tb, loss_fn, rng=rng)
                 if not math.isfinite(cost):
-                    stopped, message = _why_not_finite(cost, step, xb, yb, opt, best_step)
+                    stopped, message = _why_not_finite(cost, step, xb, tb, opt, best_step)
                     net = best_net.copy()
                     break
                 # Without validation data the best network is judged by its own cost on this batch, at the
@@ -239,9 +243,9 @@ def _call(callback, progress):
         raise CallbackError(str(error)) from error
 
 
-def _why_not_finite(cost, step, xb, yb, opt, best_step):
+def _why_not_finite(cost, step, xb, tb, opt, best_step):
     """(stopped, message) for a cost that is nan or inf: bad data from a sampler, or divergence."""
-    if any(np.asarray(a).dtype.kind == "f" and not np.isfinite(a).all() for a in (xb, yb)):
+    if any(np.asarray(a).dtype.kind == "f" and not np.isfinite(a).all() for a in (xb, tb)):
         return "bad data", (f"the sample function returned nan or inf at step {step + 1}; "
                             f"returning the best network seen before it, from step {best_step}.")
     return "diverged", (f"training diverged: the cost became {cost} at step {step + 1}; "
@@ -278,28 +282,28 @@ def check_inputs(name, x, model):
     return x
 
 
-def _check_targets(name, x, y, model, loss_fn):
-    y = finite_array(name, y)
-    if len(y) != len(x):
-        raise ValueError(f"{name}: expected one target per sample ({len(x)}), got {len(y)}")
-    if loss_fn.name == "softmax_cross_entropy" and y.ndim == 1:
-        check_labels(y, model.n_out)
-    return y
+def _check_targets(name, x, targets, model, loss_fn):
+    targets = finite_array(name, targets)
+    if len(targets) != len(x):
+        raise ValueError(f"{name}: expected one target per sample ({len(x)}), got {len(targets)}")
+    if loss_fn.name == "softmax_cross_entropy" and targets.ndim == 1:
+        check_labels(targets, model.n_out)
+    return targets
 
 
-def _batch_source(x, y, sample, batch_size, rng, net, loss_fn):
-    """A function that returns the next (x_batch, y_batch)."""
+def _batch_source(x, targets, sample, batch_size, rng, net, loss_fn):
+    """A function that returns the next (x_batch, target_batch)."""
     if sample is not None:
-        if x is not None or y is not None:
-            raise ValueError("train: pass either arrays x, y or a sample function, not both")
+        if x is not None or targets is not None:
+            raise ValueError("train: pass either arrays x, targets or a sample function, not both")
         return lambda: sample(rng, batch_size)
-    if x is None or y is None:
-        raise ValueError("train: expected training data: arrays x and y, or sample=f(rng, batch_size)")
+    if x is None or targets is None:
+        raise ValueError("train: expected training data: arrays x and targets, or sample=f(rng, batch_size)")
     x = check_inputs("train: x", x, net)
-    y = _check_targets("train: y", x, y, net, loss_fn)
+    targets = _check_targets("train: targets", x, targets, net, loss_fn)
     if batch_size > len(x):
         raise ValueError(f"train: batch_size {batch_size} is larger than the {len(x)} training samples")
-    return batches(x, y, batch_size, rng).__next__
+    return batches(x, targets, batch_size, rng).__next__
 
 
 def _evaluator(net, validation, loss_fn, metric):

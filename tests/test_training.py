@@ -147,10 +147,10 @@ def test_a_callback_can_stop_training():
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(), "expected training data"),
-    (dict(sample=wave, x=np.zeros((4, 2)), y=np.zeros((4, 1))), "either arrays x, y or a sample function"),
-    (dict(x=np.zeros((4, 3)), y=np.zeros((4, 1))), r"train: x: expected an array of shape \(n, 2\), one sample per row, got \(4, 3\)"),
-    (dict(x=np.zeros((4, 2)), y=np.zeros((5, 1))), r"one target per sample \(4\), got 5"),
-    (dict(x=np.zeros((4, 2)), y=np.zeros((4, 1)), batch_size=8), "batch_size 8 is larger than the 4"),
+    (dict(sample=wave, x=np.zeros((4, 2)), targets=np.zeros((4, 1))), "either arrays x, targets or a sample function"),
+    (dict(x=np.zeros((4, 3)), targets=np.zeros((4, 1))), r"train: x: expected an array of shape \(n, 2\), one sample per row, got \(4, 3\)"),
+    (dict(x=np.zeros((4, 2)), targets=np.zeros((5, 1))), r"one target per sample \(4\), got 5"),
+    (dict(x=np.zeros((4, 2)), targets=np.zeros((4, 1)), batch_size=8), "batch_size 8 is larger than the 4"),
     (dict(sample=wave, steps=0), "steps: expected a positive whole number, got 0"),
     (dict(sample=wave, batch_size=2.5), "batch_size: expected a positive whole number, got 2.5"),
     (dict(sample=wave, validation=np.zeros((3, 2))), r"expected validation=\(x_val, y_val\)"),
