@@ -139,6 +139,9 @@ def train(net, x=None, targets=None, *, sample=None, loss="quadratic", optimizer
     training and returns the result so far. Returns a `TrainResult`.
     """
     _check_model(net)
+    for name, f in (("callback", callback), ("sample", sample)):
+        if f is not None and not callable(f):
+            raise ValueError(f"train: {name} must be a function, got {type(f).__name__} {f!r}")
     steps, batch_size = positive_int("steps", steps), positive_int("batch_size", batch_size)
     eval_every = max(1, steps // 100) if eval_every is None else positive_int("eval_every", eval_every)
     callback_every = eval_every if callback_every is None else positive_int("callback_every", callback_every)

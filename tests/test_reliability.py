@@ -178,6 +178,15 @@ def test_bad_training_input_is_refused_before_the_first_step(kwargs, message):
         bad_train(**kwargs)
 
 
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(callback="live"), "train: callback must be a function, got str 'live'"),
+    (dict(sample=[1, 2]), r"train: sample must be a function, got list \[1, 2\]"),
+])
+def test_things_that_must_be_functions_are_checked_up_front(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train(Network.random([2, 3, 1], rng=0), lr=0.1, **kwargs)
+
+
 def test_an_empty_batch_is_refused():
     net = Network.random([3, 2], rng=0)
     with pytest.raises(ValueError, match=r"non-empty batch .* got shape \(0, 2\)"):
