@@ -13,6 +13,7 @@ from .activations import ACTIVATIONS, Activation, get_activation
 from .gradcheck import numerical_gradients, relative_error
 from .losses import LOSSES, get_loss, log_softmax, quadratic, softmax, softmax_cross_entropy
 from .network import Gradients, Network
+from .layers import Sequential, Dense, ReLU, Sigmoid, Tanh, BatchNorm, Dropout, Conv2D, MaxPool2D, Flatten
 from .optimizers import SGD, Adam, Momentum, Optimizer
 from .training import History, Progress, StopTraining, TrainResult, accuracy, train
 from .mnist import MNIST_FILES, load_mnist, one_hot, parse_idx, to_float, train_val_split

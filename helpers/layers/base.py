@@ -1,0 +1,157 @@
+"""What every layer is: parameters it owns, and a forward and a backward pass that keep nothing.
+
+A layer holds its parameters (the arrays an optimizer updates) and its hyperparameters,
+never the last input it saw. The forward pass returns what the backward pass will need,
+and the caller hands it back:
+
+    y, cache = layer.forward(x, training, rng)            x: (batch, ...) -> y: (batch, ...)
+    dx, grads = layer.backward(cache, dy)                  dy = dC/dy, dx = dC/dx, grads = [dC/dp, ...]
+
+``grads`` lists dC/d(parameter) in the order of ``layer.parameters()``. So the same layer can be
+in two forward passes at once and nothing goes stale: a network is a list you walk forward
+(collecting the caches) and back (handing them in again), as in Deep Learning from Scratch,
+without its stored state.
+
+Shapes are checked per sample (the batch axis left off) by ``layer.output_shape(shape)``, which
+returns the shape a sample has after the layer, with None for a size that is not known yet.
+"""
+
+import copy
+import numbers
+from types import MappingProxyType
+
+import numpy as np
+
+from ..checks import lookup, positive_float, positive_int
+
+
+class Layer:
+    """The shared part of every layer. Subclasses define ``_forward``, ``backward`` and ``output_shape``.
+
+    parameter_names: the attributes that are parameters (trained); state_names: other arrays the
+    layer owns (BatchNorm's running statistics). Both are copied by ``copy`` and ``astype``.
+    """
+
+    parameter_names = ()
+    state_names = ()
+    uses_rng = False  # True for layers that draw random numbers in training mode (Dropout)
+    input_shape = None  # the per-sample input shape the layer requires, None where it does not fix one
+    keeps_shape = False  # True for layers whose output has their input's shape (activations, BatchNorm, Dropout)
+
+    def parameters(self):
+        """The layer's own arrays, in a fixed order: an optimizer updates them in place."""
+        return [getattr(self, name) for name in self.parameter_names]
+
+    @property
+    def dtype(self):
+        """The dtype of the layer's parameters, None for a layer without any."""
+        arrays = self.parameters()
+        return arrays[0].dtype if arrays else None
+
+    def forward(self, x, training=False, rng=None):
+        """(y, cache) for a batch x; checks x's shape and converts it to the layer's dtype.
+
+        training: batch statistics and dropout (True) or evaluation mode (False);
+        rng: an int seed, a numpy Generator or None, used only by layers that draw masks.
+        """
+        x = np.asarray(x)
+        if x.ndim == 0 or x.dtype.kind not in "fiub":
+            raise ValueError(f"{self!r}: expected a numeric batch (batch, ...), got {x.dtype} of shape {x.shape}")
+        self.output_shape(x.shape[1:])
+        dtype = self.dtype or (x.dtype if x.dtype.kind == "f" else np.float64)
+        x = x if x.dtype == dtype else x.astype(dtype)
+        rng = np.random.default_rng(rng) if training and self.uses_rng else None
+        return self._forward(x, training, rng)
+
+    def backward(self, cache, dy, need_input_gradient=True):
+        """(dx, grads) from the forward pass's cache and dy = dC/dy.
+
+        dx = dC/dx has x's shape (None when need_input_gradient is False: the first layer's
+        input gradient is nobody's business and can be the most expensive product);
+        grads: [dC/dp for p in parameters()].
+        """
+        raise NotImplementedError
+
+    def statistics(self, cache):
+        """What the training forward pass measured for the running statistics; None for most layers."""
+        return None
+
+    def update_statistics(self, statistics):
+        """Fold ``statistics`` (from ``self.statistics(cache)``) into the layer's running state."""
+
+    def astype(self, dtype):
+        """A copy whose arrays are converted to ``dtype``; it shares no array with this layer."""
+        new = copy.copy(self)  # the hyperparameters are numbers and strings: sharing them is safe
+        for name in self.parameter_names + self.state_names:
+            setattr(new, name, getattr(self, name).astype(dtype))  # astype copies
+        return new
+
+    def copy(self):
+        """An independent copy: no array is shared."""
+        return self.astype(self.dtype) if self.dtype is not None else copy.copy(self)
+
+    def _fail(self, expected, shape):
+        raise ValueError(f"{self!r}: expected {expected}, got {describe(shape)}")
+
+
+def describe(shape):
+    """A per-sample shape as a person reads it: (batch, 1, 28, 28); '?' where unknown."""
+    if shape is None:
+        return "an input of unknown shape"
+    sizes = ", ".join("?" if n is None else str(n) for n in shape)
+    return f"a batch of shape (batch, {sizes})"
+
+
+def _he(rng, shape, fan_in, fan_out, scale):
+    return rng.normal(0.0, np.sqrt(2.0 / fan_in), shape)
+
+
+def _glorot(rng, shape, fan_in, fan_out, scale):
+    return rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), shape)
+
+
+def _normal(rng, shape, fan_in, fan_out, scale):
+    return rng.normal(0.0, scale, shape)
+
+
+def _uniform(rng, shape, fan_in, fan_out, scale):
+    return rng.uniform(-scale, scale, shape)
+
+
+INITIALIZATIONS = MappingProxyType({"he": _he, "glorot": _glorot, "normal": _normal, "uniform": _uniform})
+
+
+def initial_weights(shape, fan_in, fan_out, rng=None, dtype=np.float64, init="he", scale=None):
+    """Random weights of ``shape``, drawn in float64 and then converted (a seed gives one set of numbers).
+
+    init: "he" (normal, std sqrt(2 / fan_in): keeps ReLU signals at one scale), "glorot" (normal,
+    std sqrt(2 / (fan_in + fan_out))), "normal" (std ``scale``) or "uniform" (in [-scale, scale]).
+    """
+    draw = lookup(INITIALIZATIONS, init, "init")
+    if init in ("normal", "uniform"):
+        if scale is None:
+            raise ValueError(f"init={init!r} needs a scale, e.g. scale=0.1")
+        scale = positive_float("scale", scale)
+    dtype = float_dtype(dtype)
+    return draw(np.random.default_rng(rng), shape, fan_in, fan_out, scale).astype(dtype)
+
+
+def float_dtype(dtype):
+    """``dtype`` as a numpy float dtype; anything else is refused."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise ValueError(f"dtype: expected a float dtype such as np.float32, got {dtype!r}") from None
+    if dtype.kind != "f":
+        raise ValueError(f"dtype: expected a float dtype such as np.float32, got {dtype}")
+    return dtype
+
+
+def non_negative_int(name, value):
+    """``value`` as an int >= 0 (a padding); bools, floats and strings are refused."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value == 0:
+        return 0
+    try:
+        return positive_int(name, value)
+    except ValueError:
+        raise ValueError(f"{name}: expected a whole number >= 0, got {value!r}") from None
