@@ -112,7 +112,7 @@ def test_elastic_field_is_smooth_and_as_strong_as_alpha_says():
     images = ramps(64)
     inside = np.s_[:, 5:-5, 5:-5]  # away from the edges, where the ramp is read inside the image
     field = (augment.elastic(images, 0, alpha=34, sigma=4) - images)[inside]
-    assert 1.2 < field.std() < 2.0  # about 1.6 pixels per axis: see the docstring
+    assert 1.2 < field.std() < 1.6  # about 1.4 pixels per axis: see the docstring
     assert np.abs(np.diff(field, axis=2)).mean() < 0.2 * np.abs(field).mean()  # smooth: neighbours move together
     half = (augment.elastic(images, 0, alpha=17, sigma=4) - images)[inside]
     np.testing.assert_allclose(half, field / 2, atol=0.05)  # the same field, half as strong
