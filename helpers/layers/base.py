@@ -94,10 +94,15 @@ class Layer:
         raise ValueError(f"{self!r}: expected {expected}, got {describe(shape)}")
 
 
+def fits(shape, expected):
+    """Whether a per-sample ``shape`` is one that ``expected`` (with None for any size) allows."""
+    return len(shape) == len(expected) and all(e is None or e == n for e, n in zip(expected, shape))
+
+
 def describe(shape):
     """A per-sample shape as a person reads it: (batch, 1, 28, 28); '?' where unknown."""
     if shape is None:
-        return "an input of unknown shape"
+        return "a batch of shape (batch, ...)"
     sizes = ", ".join("?" if n is None else str(n) for n in shape)
     return f"a batch of shape (batch, {sizes})"
 

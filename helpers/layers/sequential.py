@@ -15,7 +15,7 @@ import numpy as np
 
 from ..losses import get_loss
 from .activation import ActivationLayer
-from .base import Layer, describe
+from .base import Layer, describe, fits
 from .dropout import Dropout
 
 
@@ -181,14 +181,14 @@ class Sequential:
         uses_rng = training and any(layer.uses_rng for layer in self.layers)
         return np.random.default_rng(rng) if uses_rng else None
 
-    def _output_shapes(self, shape, x=None):
+    def _output_shapes(self, shape, x=None, hint=""):
         """The per-sample shape after each layer, from the input's; a ValueError names the layer that refuses."""
         shapes = []
         for j, layer in enumerate(self.layers):
             try:
                 shape = layer.output_shape(shape)
             except ValueError as error:
-                came = f" (the input batch has shape {x.shape})" if x is not None else ""
+                came = f" (the input batch has shape {x.shape}){hint}" if x is not None else ""
                 raise ValueError(f"layer {j}, {error}{came}") from None
             shapes.append(shape)
         return shapes
@@ -198,11 +198,11 @@ class Sequential:
         if x.dtype.kind not in "fiub":
             raise ValueError(f"expected a numeric batch, got dtype {x.dtype}")
         expected = self.input_shape
+        hint = " (a single sample? use x[None])" if expected is not None and fits(x.shape, expected) else ""
         if x.ndim < 2 or len(x) == 0:
-            hint = " (a single sample? use x[None])" if expected and x.shape == expected[:x.ndim] else ""
             raise ValueError(f"expected {describe(expected)}, one sample per row, got an array of shape {x.shape}"
                              f"{hint}")
-        self._output_shapes(x.shape[1:], x)
+        self._output_shapes(x.shape[1:], x, hint)
         # The model's dtype decides: a float32 model computes in float32, never upcast.
         return x if x.dtype == self.dtype else x.astype(self.dtype)
 
