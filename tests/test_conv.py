@@ -198,8 +198,8 @@ def test_float32_conv_net_stays_float32():
     (lambda: Conv2D(1, 2, 3, padding=1.5), "padding"),
     (lambda: MaxPool2D(0), "kernel_size"),
     (lambda: MaxPool2D(2, stride=-2), "stride"),
-    (lambda: Sequential([Conv2D(1, 4, 3), Conv2D(3, 2, 3)]), r"layer 1, Conv2D\(3, 2.*expected a batch of images of "
-                                                            r"shape \(batch, 3, H, W\), got .*\(batch, 4, \?, \?\)"),
+    (lambda: Sequential([Conv2D(1, 4, 3), Conv2D(3, 2, 3)]),
+     r"layer 1, Conv2D\(3, 2.*expected a batch of images of shape \(batch, 3, H, W\), got .*\(batch, 4, \?, \?\)"),
     (lambda: Sequential([Conv2D(1, 4, 3), Flatten(), Dense(5, 2)]), None),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_bad_construction(make, message):
@@ -212,8 +212,9 @@ def test_bad_construction(make, message):
 
 def test_bad_batches():
     model = Sequential([Conv2D(1, 4, 5, padding=1, rng=0), ReLU(), MaxPool2D(2), Flatten(), Dense(4, 2)])
-    with pytest.raises(ValueError, match=r"layer 0, Conv2D\(1, 4.*expected a batch of images of shape \(batch, 1, H, W\)"
-                                         r", got a batch of shape \(batch, 784\) \(the input batch has shape \(2, 784\)\)"):
+    wanted = (r"layer 0, Conv2D\(1, 4.*expected a batch of images of shape \(batch, 1, H, W\), "
+              r"got a batch of shape \(batch, 784\) \(the input batch has shape \(2, 784\)\)")
+    with pytest.raises(ValueError, match=wanted):
         model.predict(np.zeros((2, 784)))
     with pytest.raises(ValueError, match=r"\(batch, 1, H, W\), got a batch of shape \(batch, 3, 8, 8\)"):
         model.predict(np.zeros((2, 3, 8, 8)))

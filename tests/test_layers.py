@@ -271,6 +271,17 @@ def test_protocol_facts():
     assert model.n_parameters == 5 * 8 + 8 + 8 + 8 + 8 * 3 + 3
 
 
+def test_predict_takes_a_large_batch_in_pieces(monkeypatch):
+    model = mlp()
+    model.layers[1].running_mean[...] = normal(8, seed=3)
+    x = normal(25, 5)
+    whole = model.layer_outputs(x)[-1]
+    monkeypatch.setattr(helpers.layers.sequential, "PREDICT_BATCH", 7)
+    np.testing.assert_allclose(model.predict(x), whole, rtol=1e-14, atol=1e-15)
+    assert model.cost(x, labels(25, 3), "softmax_cross_entropy") == pytest.approx(
+        helpers.get_loss("softmax_cross_entropy").cost_and_gradient(whole, labels(25, 3))[0], rel=1e-14)
+
+
 def test_layer_outputs_show_each_layer():
     model, x = mlp(), normal(7, 5)
     outputs = model.layer_outputs(x)

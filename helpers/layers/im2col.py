@@ -13,8 +13,9 @@ strided slice per kernel entry (i, j), k*k slices in all) needs no loop over pix
 
 The batch is the fastest axis, in the columns and in the padded input they are copied from,
 (C, H, W, N) in memory: with a stride of 1, one kernel entry's row of cols is then OW*N numbers
-in a row in memory, not OW, so the copy and the sums run along long stretches of memory (5x faster
-than columns ordered (n, oh, ow) for notebook 08's network).
+in a row in memory, not OW, so the copy and the sums run along long stretches of memory (for
+notebook 08's second convolution, im2col took 4.7 ms instead of 8.4 and col2im 5.2 instead of 9.7
+with columns ordered (n, oh, ow)).
 """
 
 import numpy as np
