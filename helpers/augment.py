@@ -67,8 +67,8 @@ def affine_transform(images, shift=(0.0, 0.0), rotation=0.0, scale=1.0):
     inverse = np.concatenate([rotate, move[:, :, None]], axis=2).astype(np.float32)  # (n, 2, 3)
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     grid = np.stack([xs.ravel(), ys.ravel(), np.ones(h * w, np.float32)])  # (3, h * w)
-    source = (inverse @ grid).reshape(n, 2, h, w)
-    return _sample(images, source[:, 1], source[:, 0])
+    cols, rows = (inverse[:, k] @ grid for k in (0, 1))  # (n, h * w) each, contiguous as remap wants them
+    return _sample(images, rows.reshape(n, h, w), cols.reshape(n, h, w))
 
 
 def elastic(images, rng=None, alpha=34.0, sigma=4.0):
@@ -105,16 +105,15 @@ def _sample(images, rows, cols):
     # point just outside an image blends with background and not with its neighbour. Coordinates
     # further outside are sent off the canvas, where remap reads its border value 0. remap keeps
     # integer coordinates in 16 bits: canvases of at most 32767 rows.
-    inside = (rows > -1) & (rows < h)
     per_call = max(1, 32767 // (h + 1) - 1)
     out = np.empty_like(images)
     for start in range(0, n, per_call):
         stop = min(n, start + per_call)
         canvas = np.zeros((stop - start, h + 1, w), images.dtype)
         canvas[:, :h] = images[start:stop]
-        offsets = (np.arange(stop - start, dtype=np.float32) * (h + 1))[:, None, None]
-        map_y = np.where(inside[start:stop], rows[start:stop] + offsets, np.float32(-2))
-        map_x = cols[start:stop]
+        map_y = rows[start:stop] + (np.arange(stop - start, dtype=np.float32) * (h + 1))[:, None, None]
+        map_y[(rows[start:stop] <= -1) | (rows[start:stop] >= h)] = -2
+        map_x = np.ascontiguousarray(cols[start:stop])
         warped = cv2.remap(canvas.reshape(-1, w), map_x.reshape(-1, w), map_y.reshape(-1, w), cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         out[start:stop] = warped.reshape(stop - start, h, w)
