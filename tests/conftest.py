@@ -1,0 +1,6 @@
+"""Shared pytest configuration of the test suite."""
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "rerun: executes every notebook twice in one kernel (slow: minutes); deselect with -m 'not rerun'")
