@@ -45,9 +45,14 @@ def as_portrait_phone_jpeg(path, folder):
 
 
 @pytest.fixture(scope="module")
-def reader():
+def mnist():
+    return helpers.load_mnist()
+
+
+@pytest.fixture(scope="module")
+def reader(mnist):
     """A 784-128-10 network trained on MNIST for a few seconds (1000 steps of 128, float32): digit -> label."""
-    x_train, y_train, _, _ = helpers.load_mnist()
+    x_train, y_train, _, _ = mnist
     net = helpers.Network.random([784, 128, 10], rng=0, dtype=np.float32)
     result = helpers.train(net, helpers.to_float(x_train), y_train, loss="softmax_cross_entropy",
                            optimizer=helpers.Adam(2e-3), steps=1000, batch_size=128, rng=0)
@@ -80,8 +85,8 @@ def test_centre_of_mass_lands_where_mnist_has_it():
         assert np.all(np.abs(com - MNIST_CENTRE) <= 0.5), com  # whole-pixel placement, as MNIST's: within half
 
 
-def test_mnist_centre_is_measured_on_mnist():
-    row, col, spread = mnist_centre_of_mass(helpers.load_mnist()[0])
+def test_mnist_centre_is_measured_on_mnist(mnist):
+    row, col, spread = mnist_centre_of_mass(mnist[0])
     assert (round(row, 3), round(col, 3), round(spread, 2)) == (13.996, 14.007, 0.29)
     assert (round(row, 1), round(col, 1)) == MNIST_CENTRE
     assert spread == pytest.approx(1 / np.sqrt(12), abs=0.01)  # the spread of rounding to whole pixels
