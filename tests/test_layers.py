@@ -224,6 +224,19 @@ def test_copy_shares_no_array():
     assert not model.layers[1].running_mean.any()
 
 
+def test_a_model_shares_no_array_with_the_layers_it_was_built_from():
+    layers = [Dense(3, 4, rng=0), BatchNorm(4), ReLU(), Dense(4, 2, rng=1)]
+    first, second = Sequential(layers), Sequential(layers)
+    for a in all_arrays(first):
+        assert not any(np.shares_memory(a, b) for b in all_arrays(second))
+        assert not any(np.shares_memory(a, p) for layer in layers for p in layer.parameters())
+    x = normal(8, 3)
+    _, grads = first.cost_and_gradients(x, normal(8, 2))
+    SGD(0.5).step(first, grads)
+    first.update_statistics(grads)
+    np.testing.assert_array_equal(second.predict(x), Sequential(layers).predict(x))
+
+
 def test_predict_and_costs_never_change_the_model():
     model = mlp()
     model.layers[1].running_mean[...] = 0.5
@@ -334,7 +347,8 @@ def test_float32_gradients_match_float64():
     (lambda: BatchNorm(3, eps=0), "eps"),
     (lambda: Sequential([Dense(3, 4), "relu"]), "expected layers .* got str at position 1"),
     (lambda: Sequential([Dense(3, 4), ReLU, Dense(4, 1)]), "got type at position 1"),
-    (lambda: Sequential([]), "one dtype"),
+    (lambda: Sequential([]), "no layer with parameters"),
+    (lambda: Sequential([ReLU(), Flatten()]), r"no layer with parameters in \[ReLU\(\), Flatten\(\)\]"),
     (lambda: Sequential([Dense(3, 4), ReLU(), Dense(5, 2)]), r"layer 2, Dense\(5, 2\): expected a batch of shape "
                                                             r"\(batch, 5\), got a batch of shape \(batch, 4\)"),
     (lambda: Sequential([Dense(3, 4), Dense(4, 2, dtype=np.float32)]), "one dtype"),

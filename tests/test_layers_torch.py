@@ -67,6 +67,7 @@ def test_batchnorm_training_mode_and_running_statistics(shape):
         assert_close(ours, theirs, atol=1e-11)
     _, grads = model.cost_and_gradients(x, np.zeros((len(x), x[0].size)))
     model.update_statistics(grads)  # ours: explicitly, from what the gradient's forward pass measured
+    layer = model.layers[0]  # the model's own copy of the layer
     assert_close(layer.running_mean, t_bn.running_mean)
     assert_close(layer.running_var, t_bn.running_var)
     # Evaluation mode with those statistics.

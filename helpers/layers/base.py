@@ -58,7 +58,7 @@ class Layer:
         if x.ndim == 0 or x.dtype.kind not in "fiub":
             raise ValueError(f"{self!r}: expected a numeric batch (batch, ...), got {x.dtype} of shape {x.shape}")
         self.output_shape(x.shape[1:])
-        dtype = self.dtype or (x.dtype if x.dtype.kind == "f" else np.float64)
+        dtype = self.dtype if self.dtype is not None else (x.dtype if x.dtype.kind == "f" else np.float64)
         x = x if x.dtype == dtype else x.astype(dtype)
         rng = np.random.default_rng(rng) if training and self.uses_rng else None
         return self._forward(x, training, rng)

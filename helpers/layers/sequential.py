@@ -15,7 +15,7 @@ import numpy as np
 
 from ..losses import get_loss
 from .activation import ActivationLayer
-from .base import Layer, describe, fits
+from .base import Layer, describe, fits, float_dtype
 from .dropout import Dropout
 
 PREDICT_BATCH = 1024
@@ -34,10 +34,12 @@ class LayerGradients(list):
 
 
 class Sequential:
-    """A model made of ``layers`` applied in order; it owns them (copies them in ``copy``).
+    """A model made of ``layers`` applied in order.
 
-    Follows the model protocol of `Network`: predict, cost, training_cost, cost_and_gradients,
-    parameters, gradients_like, copy, astype, dtype, input_shape, n_out; and update_statistics.
+    It copies the layers it is given, so it shares no array with them or with another model built from
+    them (two models from one list of layers train apart). Follows the model protocol of `Network`:
+    predict, cost, training_cost, cost_and_gradients, parameters, gradients_like, copy, astype, dtype,
+    input_shape, n_out; and update_statistics.
     """
 
     def __init__(self, layers):
@@ -48,10 +50,18 @@ class Sequential:
                                  f"got {type(layer).__name__} at position {j}")
         dtypes = {layer.dtype for layer in layers if layer.dtype is not None}
         if len(dtypes) != 1:
-            raise ValueError("Sequential: expected layers with parameters (Dense, Conv2D, BatchNorm) of one dtype, "
-                             f"got dtypes {sorted(map(str, dtypes))}")
-        self.layers = layers
+            got = f"dtypes {sorted(map(str, dtypes))}" if dtypes else f"no layer with parameters in {layers}"
+            raise ValueError(f"Sequential: expected layers with parameters (Dense, Conv2D, BatchNorm) of one dtype, "
+                             f"got {got}")
+        self.layers = [layer.copy() for layer in layers]
         self._output_shapes(None)  # checks what can be checked before seeing data: the sizes where layers meet
+
+    @classmethod
+    def _of(cls, layers):
+        """A model of ``layers`` (this model's own, fresh copies), taken as they are."""
+        model = cls.__new__(cls)
+        model.layers = layers
+        return model
 
     # -- facts --------------------------------------------------------------------------
 
@@ -89,11 +99,11 @@ class Sequential:
 
     def copy(self):
         """An independent copy: no array (parameter or running statistic) is shared."""
-        return Sequential([layer.copy() for layer in self.layers])
+        return Sequential._of([layer.copy() for layer in self.layers])
 
     def astype(self, dtype):
         """A copy with every array converted to ``dtype`` (e.g. np.float32)."""
-        return Sequential([layer.astype(dtype) for layer in self.layers])
+        return Sequential._of([layer.astype(float_dtype(dtype)) for layer in self.layers])
 
     def gradients_like(self, arrays):
         """`LayerGradients` from a list of arrays in parameter order (no statistics)."""
