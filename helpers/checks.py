@@ -37,16 +37,15 @@ def finite_float(name, value, low=-math.inf, high=math.inf, low_inclusive=True, 
     return value
 
 
-def finite_array(name, array):
-    """``array`` as a numeric numpy array with no nan or inf in it."""
+def finite_array(name, array, hint=""):
+    """``array`` as a numeric numpy array with no nan or inf in it; ``hint`` ends the message."""
     array = np.asarray(array)
     if array.dtype.kind not in "fiub":
         raise ValueError(f"{name}: expected numbers, got an array of dtype {array.dtype}")
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         bad = np.argwhere(~np.isfinite(array))[0]
         raise ValueError(
-            f"{name}: expected finite numbers, got {array[tuple(bad)]} at index {tuple(int(i) for i in bad)}"
-            " (nan or inf in the data, not a training problem: clean the data first)"
+            f"{name}: expected finite numbers, got {array[tuple(bad)]} at index {tuple(int(i) for i in bad)}{hint}"
         )
     return array
 

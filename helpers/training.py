@@ -27,6 +27,9 @@ from .optimizers import get_optimizer
 from .threads import AdaptiveThreads
 
 
+DATA_HINT = " (nan or inf in the data, not a training problem: clean the data first)"
+
+
 class StopTraining(Exception):
     """Raise it in a callback to end training cleanly; the result is returned."""
 
@@ -276,7 +279,7 @@ def _check_model(net):
 
 def check_inputs(name, x, model):
     """x as an array of samples that fit ``model.input_shape``, finite; else a ValueError naming ``name``."""
-    x = finite_array(name, x)
+    x = finite_array(name, x, DATA_HINT)
     expected = model.input_shape
     fits = x.ndim == len(expected) + 1 and all(e is None or e == n for e, n in zip(expected, x.shape[1:]))
     if not fits:
@@ -286,7 +289,7 @@ def check_inputs(name, x, model):
 
 
 def _check_targets(name, x, targets, model, loss_fn):
-    targets = finite_array(name, targets)
+    targets = finite_array(name, targets, DATA_HINT)
     if len(targets) != len(x):
         raise ValueError(f"{name}: expected one target per sample ({len(x)}), got {len(targets)}")
     if loss_fn.name == "softmax_cross_entropy" and targets.ndim == 1:
