@@ -36,7 +36,7 @@ class MaxPool2D(Layer):
                                  for size in shape[1:])
 
     def _windows(self, x, out_shape):
-        """(i, j, view): offset (i, j) of every window, each view of shape out_shape."""
+        """For each offset (i, j) of the window, in reading order: that entry of every window, a view of out_shape."""
         oh, ow = out_shape[2:]
         s = self.stride
         for i in range(self.kernel_size):
