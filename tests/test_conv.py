@@ -169,6 +169,19 @@ def test_conv_relu_pool_flatten_dense_end_to_end(loss):
     assert cost == pytest.approx(model.cost(x, target, loss), rel=1e-14)
 
 
+def test_conv_batchnorm_dropout_end_to_end():
+    """Batch statistics per channel and dropout masks on the conv layers' batch-last memory order."""
+    model = Sequential([Conv2D(2, 3, 3, padding=1, rng=0), helpers.BatchNorm(3), ReLU(), helpers.Dropout(0.3),
+                        MaxPool2D(2), Flatten(), Dense(3 * 3 * 3, 2, rng=1)])
+    for layer in model.layers:
+        for p in layer.parameters():
+            p += 0.3 * normal(*p.shape, seed=p.size)
+    x, target = normal(4, 2, 6, 7), np.array([0, 1, 1, 0])
+    _, grads = model.cost_and_gradients(x, target, "softmax_cross_entropy", rng=5)
+    numeric = model_numerical_gradients(model, x, target, "softmax_cross_entropy", rng=5)
+    assert helpers.relative_error(list(grads), numeric) < TOLERANCE
+
+
 def test_a_conv_net_learns_with_train():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 1, 8, 8))
