@@ -22,5 +22,8 @@ from .targets import TARGET_FUNCTIONS, function_sampler, target_function
 from . import autodiff  # helpers.autodiff.Tensor etc.: its own namespace, apart from the Network API
 from .digits import DigitSteps, digit_steps, mnist_digit
 from . import augment  # helpers.augment.affine, .elastic: pure functions of an image batch and an rng
-from .live import (CellOutput, Dashboard, DigitsView, FunctionView, ImageView, LiveTraining, PresentationStyle,
-                   WidgetOutput, is_interactive, presentation_style, reset_style)
+from .frontend import CellOutput, WidgetOutput, is_interactive
+from .views import DigitsView, FunctionView, ImageView
+from .live import LiveTraining
+from .dashboard import Dashboard
+from .style import PROJECTOR_STYLE

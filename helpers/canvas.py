@@ -1,0 +1,86 @@
+"""A live figure's canvas: redraw only what changed, and encode a frame fast.
+
+Where a frame's time went (notebook 01's 1305 x 384 px figure, Agg): drawing the whole figure
+~55 ms (tick labels and titles: text layout and glyphs), constrained layout another ~35 ms, PNG
+encoding ~12 ms. So a frame here is drawn by blitting: the figure is drawn whole once, without its
+moving artists, and kept as a background; each frame pastes the background back and draws only the
+moving artists (the curves, a title, the network's image: ~5 ms). When the cost axes move to new
+limits, only they are drawn again (~25 ms); the whole figure only for a view that cannot say what it
+changed, and for the final frame. A live frame is encoded as JPEG (~2 ms, and fewer bytes to send); the final
+frame, the one a notebook keeps, as PNG.
+
+matplotlib and Pillow are imported here, on the first frame, not when ``helpers`` is imported.
+"""
+
+import io
+
+from .frontend import Frame
+
+JPEG_QUALITY = 85  # live frames only: no visible blur on lines and text at the figure's own size
+
+
+class BlitCanvas:
+    """Draws ``figure`` (a matplotlib Figure) frame after frame; ``draw`` then ``encode``."""
+
+    def __init__(self, figure):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        self.figure = figure
+        self.canvas = FigureCanvasAgg(figure)  # a figure of its own: pyplot never sees it, never shows it twice
+        self._base = self._background = None
+        self._overlays = []
+        self._animated = set()
+
+    def draw(self, moving, layer=None, moved=False, overlays=(), whole=False, layout=False):
+        """Bring the canvas up to date.
+
+        moving: the artists that change from frame to frame, drawn over the background in this order;
+          None: nobody knows what changed, the whole figure is drawn and nothing blitted.
+        layer: an Axes (the cost panel) kept apart from the rest of the background, so that when it
+          changes (moved: new limits, new ticks) only it is drawn again, not every panel of the figure.
+        overlays: static artists that stay on top of the moving ones (a legend).
+        whole: the rest of the figure changed too. layout: run constrained layout first (~35 ms).
+        """
+        if moving is None:
+            self.release()
+            moving, layer, whole = [], None, True
+        new = [a for a in [*moving, *([layer] if layer is not None else [])] if not a.get_animated()]
+        for artist in new:
+            artist.set_animated(True)  # Figure.draw and Axes.draw leave animated artists out
+        self._animated.update(new)
+        if whole or new or self._base is None:
+            self.figure.set_layout_engine("constrained" if layout else "none")
+            self.canvas.draw()  # everything but the layer and the moving artists
+            self._base, moved = self.canvas.copy_from_bbox(self.figure.bbox), True
+        elif moved:
+            self.canvas.restore_region(self._base)
+        if moved:
+            if layer is not None:
+                self.figure.draw_artist(layer)  # its ticks, grid and legend; not its moving curves
+            renderer = self.canvas.get_renderer()
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+            self._overlays = [self.canvas.copy_from_bbox(a.get_window_extent(renderer)) for a in overlays]
+        else:
+            self.canvas.restore_region(self._background)
+        for artist in moving:
+            self.figure.draw_artist(artist)
+        for region in self._overlays:
+            self.canvas.restore_region(region)
+
+    def encode(self, kind):
+        """The canvas as a `Frame`. kind: "live" (JPEG: fast, small), "record" (PNG, fast) or "final"
+        (PNG, well compressed: the frame a notebook keeps)."""
+        from PIL import Image
+        size, pixels = self.canvas.get_width_height(), self.canvas.buffer_rgba()
+        image = Image.frombuffer("RGBA", size, pixels, "raw", "RGBA", 0, 1).convert("RGB")
+        buffer = io.BytesIO()
+        if kind == "live":
+            image.save(buffer, format="jpeg", quality=JPEG_QUALITY)
+            return Frame(buffer.getvalue(), "image/jpeg")
+        image.save(buffer, format="png", compress_level=6 if kind == "final" else 1)
+        return Frame(buffer.getvalue(), "image/png")
+
+    def release(self):
+        """Make every artist static again: the figure, as kept after training, draws and saves whole."""
+        for artist in self._animated:
+            artist.set_animated(False)
+        self._animated, self._base, self._background, self._overlays = set(), None, None, []
