@@ -161,7 +161,8 @@ class Dashboard:
                               output_activation=self.output_activation, rng=s["seed"])
 
     def run(self):
-        """Train once with the settings the controls show now, live; returns the `TrainResult`."""
+        """Train once with the settings the controls show now, live; returns the `TrainResult` (after an
+        interrupt before training started: the previous one)."""
         s = self.settings()  # read once, now: exactly what this run trains with and the status names
         for control in self._controls():
             control.disabled = True
@@ -171,6 +172,11 @@ class Dashboard:
             self.result = self._train(s, self.live)
             self.status.value = html.escape(f"{self.result.stopped or 'done'}: {_final_cost(self.result)}; "
                                             f"{self.describe(s)}")
+        except KeyboardInterrupt:
+            # The stop button outside train() (which handles it itself), e.g. while the network is built:
+            # say so instead of leaving "training ..." on screen; the previous result stays. As in train(),
+            # an interrupt ends the run, not the caller.
+            self.status.value = html.escape(f"interrupted; {self.describe(s)}")
         finally:
             for control in self._controls():
                 control.disabled = False
@@ -213,9 +219,7 @@ class Dashboard:
         except ValueError as error:  # a bad setting: say so beside the button, not in a hidden log
             self.status.value = f'<span style="color: #b00">{html.escape(str(error))}</span>'
         except KeyboardInterrupt:
-            # The stop button outside train() (which handles it itself), e.g. while the network is
-            # built: say so instead of leaving "training ..." on screen; the previous result stays.
-            self.status.value = "interrupted before training started"
+            self.status.value = "interrupted"  # before run() read the settings
 
 
 def _data(data, sample):

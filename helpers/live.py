@@ -102,10 +102,10 @@ class LiveTraining:
         # A frame when the max_fps timeline says so, and while drawing (all frames so far, the slow first
         # one included) has taken at most DRAW_SHARE of the run's wall time; max_fps=None: every callback.
         show = self.interactive and (self.max_fps is None or (
-            now >= self._next_draw and self._drawing <= DRAW_SHARE * (now - self._first[0])))
+            now >= self._next_draw and self._drawing <= DRAW_SHARE * (now - self._started)))
         record = self.record_frames > 0 and progress.step >= self._next_record
         if show or record:  # otherwise the cheap path: a few attribute reads per callback
-            self._draw(progress, now, show, record, final=False)
+            self._draw(progress, now, show or self.interactive, record, final=False)
 
     def _start(self, progress, now):
         if self._history is not None:  # a second run: a fresh figure, fresh displays, no old frames
@@ -114,6 +114,7 @@ class LiveTraining:
             self.frames, self.redraws = [], 0
         self._history = progress.history
         self._first = (now, progress.step)
+        self._started = now - progress.elapsed  # training began before its first callback
         self._next_draw, self._drawing = now, 0.0
         self._next_record = progress.steps / max(self.record_frames, 1)
         self.figure = self.cost_panel = self._canvas = None
@@ -131,7 +132,7 @@ class LiveTraining:
         text = self._summary(progress, now, final)
         if show and self.interactive:
             self.output.line(self._html(text, progress, final), text)
-        if final or (show and self.interactive):
+        if show:  # headless, only the final frame is shown: the cell's one output
             self.output.frame(self._canvas.encode("final" if final else "live"), text)
         if record:
             self.frames.append(self._canvas.encode("record").data)
@@ -140,11 +141,11 @@ class LiveTraining:
         if final:
             self._canvas.release()
         self.redraws += 1
-        if show and not final:
+        if not final:
             self._drawing += self.clock() - now
-            if self.max_fps is not None:  # the next frame on a steady timeline, without bursts after a gap
-                period = 1.0 / self.max_fps
-                self._next_draw = self._next_draw + period if now - self._next_draw < period else now + period
+        if show and not final and self.max_fps is not None:  # a steady timeline, without bursts after a gap
+            period = 1.0 / self.max_fps
+            self._next_draw = self._next_draw + period if now - self._next_draw < period else now + period
 
     def _build_figure(self):
         from matplotlib import rcParams

@@ -470,7 +470,7 @@ def test_dashboard_interrupted_outside_train_says_so(monkeypatch):
 
     monkeypatch.setattr(board, "initial_network", interrupted)
     board.run_button.click()  # as if the stop button landed before train() started
-    assert board.status.value.startswith("interrupted") and board.result is first
+    assert board.status.value.startswith("interrupted; 2-8-8-1 relu") and board.result is first
     assert not board.run_button.disabled and not board.lr_slider.disabled
 
 
