@@ -106,7 +106,7 @@ class Conv2D(Layer):
         n = x_shape[0]
         oh, ow = (output_size(size, k, self.stride, self.padding) for size in x_shape[2:])
         per_sample_row = c_in * k * k * ow * self.weight.itemsize
-        samples = min(n, max(1, SLICE_BYTES // per_sample_row))
+        samples = -(-n // -(-n // max(1, SLICE_BYTES // per_sample_row)))  # pieces of one size (128 = 2 x 64)
         rows = min(oh, max(1, SLICE_BYTES // (per_sample_row * samples)))
         return [(slice(a, min(a + samples, n)), slice(r, min(r + rows, oh)))
                 for a in range(0, n, samples) for r in range(0, oh, rows)]
