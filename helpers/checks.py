@@ -59,3 +59,13 @@ def lookup(table, name, kind):
         return table[name]
     except (KeyError, TypeError):
         raise ValueError(f"unknown {kind} {name!r}; expected one of {sorted(table)}") from None
+
+
+def non_negative_int(name, value):
+    """``value`` as an int >= 0 (a padding); bools, floats and strings are refused."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value == 0:
+        return 0
+    try:
+        return positive_int(name, value)
+    except ValueError:
+        raise ValueError(f"{name}: expected a whole number >= 0, got {value!r}") from None

@@ -34,18 +34,24 @@ def finite_differences(cost, arrays, eps=1e-6):
     return grads
 
 
-def numerical_gradients(model, x, target, loss="quadratic", eps=1e-6):
-    """Central-difference gradients of ``model.cost(x, target, loss)``, in float64.
+def numerical_gradients(model, x, target, loss="quadratic", eps=1e-6, rng=None):
+    """Central-difference gradients of ``model.training_cost(x, target, loss, rng)``, in float64.
 
-    model: a `Network` (returns `Gradients` shaped like its weights and biases) or any
-    model with ``parameters()``, ``astype`` and ``gradients_like`` (e.g. `Sequential`).
+    That is the cost ``cost_and_gradients`` differentiates: batch statistics for batch
+    normalization, and dropout masks from ``rng`` — pass the same int seed to both, so every
+    evaluation draws the same masks. model: a `Network` (returns `Gradients` shaped like its
+    weights and biases) or any model with ``parameters()``, ``astype``, ``training_cost`` and
+    ``gradients_like`` (e.g. `Sequential`).
     The model is not modified: the perturbations happen on a float64 copy, so a
     float32 model is checked at float64 precision (its own gradients are then float32,
     compare them with a float32 tolerance).
     """
     probe = model.astype(np.float64)
     x = np.asarray(x, dtype=np.float64) if np.asarray(x).dtype.kind == "f" else x
-    grads = finite_differences(lambda: probe.cost(x, target, loss), probe.parameters(), eps)
+    if rng is not None and not isinstance(rng, (int, np.integer)):
+        raise ValueError(f"numerical_gradients: rng must be an int seed (the same masks at every evaluation), "
+                         f"got {rng!r}")
+    grads = finite_differences(lambda: probe.training_cost(x, target, loss, rng=rng), probe.parameters(), eps)
     return probe.gradients_like(grads)
 
 

@@ -23,10 +23,8 @@ import numpy as np
 
 from .activations import get_activation
 from .dense import dense_backward, dense_forward
+from .init import INITIALIZATIONS, initial_weights
 from .losses import get_loss
-
-INITIALIZATIONS = ("auto", "he", "glorot", "normal", "uniform")
-
 
 @dataclass(eq=False)
 class Gradients:
@@ -84,25 +82,15 @@ class Network:
         sizes = _layer_sizes(layer_sizes)
         get_activation(activation)
         get_activation(output_activation)
-        if init not in INITIALIZATIONS:
-            raise ValueError(f"unknown init {init!r}; expected one of {list(INITIALIZATIONS)}")
-        if init in ("normal", "uniform") and scale is None:
-            raise ValueError(f"init={init!r} needs a scale, e.g. scale=0.1")
-        rng = np.random.default_rng(rng)
+        if init not in ("auto",) + tuple(INITIALIZATIONS):
+            raise ValueError(f"unknown init {init!r}; expected one of {['auto'] + sorted(INITIALIZATIONS)}")
         if init == "auto":
             init = "he" if activation == "relu" else "glorot"
+        rng = np.random.default_rng(rng)  # one Generator for every layer, drawn in order
         weights, biases = [], []
         for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-            if init == "he":
-                w = rng.normal(0.0, np.sqrt(2.0 / n_in), (n_in, n_out))
-            elif init == "glorot":
-                w = rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), (n_in, n_out))
-            elif init == "normal":
-                w = rng.normal(0.0, scale, (n_in, n_out))
-            else:
-                w = rng.uniform(-scale, scale, (n_in, n_out))
+            weights.append(initial_weights((n_in, n_out), n_in, n_out, rng, dtype, init, scale))
             b = rng.uniform(-bias_scale, bias_scale, n_out) if bias_scale else np.zeros(n_out)
-            weights.append(w.astype(dtype))
             biases.append(b.astype(dtype))
         return cls(weights, biases, activation, output_activation)
 

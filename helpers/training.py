@@ -200,6 +200,8 @@ def check_inputs(name, x, model):
     """x as an array of samples that fit ``model.input_shape``, finite; else a ValueError naming ``name``."""
     x = finite_array(name, x, DATA_HINT)
     expected = model.input_shape
+    if expected is None:  # the model fixes no input shape (e.g. it starts with Flatten): its layers check
+        return x
     fits = x.ndim == len(expected) + 1 and all(e is None or e == n for e, n in zip(expected, x.shape[1:]))
     if not fits:
         shape = ", ".join("n" if e is None else str(e) for e in (None,) + tuple(expected))

@@ -41,13 +41,6 @@ def assert_layer_gradients(layer, x, training=False, rng=None):
         assert error < TOLERANCE, f"{layer!r}: dC/d{name} off by {error:.2e}"
 
 
-def model_numerical_gradients(model, x, target, loss, rng=None, eps=1e-6):
-    """Central differences of model.training_cost (the cost cost_and_gradients differentiates), on a float64 copy."""
-    probe = model.astype(np.float64)
-    x = np.asarray(x, dtype=np.float64)
-    return finite_differences(lambda: probe.training_cost(x, target, loss, rng=rng), probe.parameters(), eps)
-
-
 def all_arrays(model):
     """Every array a Sequential owns: parameters and running statistics, in layer order."""
     return [getattr(layer, name) for layer in model.layers for name in layer.parameter_names + layer.state_names]

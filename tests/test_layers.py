@@ -10,7 +10,7 @@ import helpers
 from helpers import (SGD, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, Network, ReLU, Sequential,
                      Sigmoid, Tanh)
 from helpers.layers import LayerGradients
-from layer_checks import TOLERANCE, all_arrays, assert_layer_gradients, model_numerical_gradients
+from layer_checks import TOLERANCE, all_arrays, assert_layer_gradients
 
 
 def normal(*shape, seed=0):
@@ -84,7 +84,7 @@ def test_dense_bn_relu_dropout_dense_end_to_end(loss):
     x = normal(10, 5)
     target = normal(10, 3, seed=2) if loss == "quadratic" else labels(10, 3)
     cost, grads = model.cost_and_gradients(x, target, loss, rng=7)
-    numeric = model_numerical_gradients(model, x, target, loss, rng=7)
+    numeric = helpers.numerical_gradients(model, x, target, loss, rng=7)
     assert [g.shape for g in grads] == [p.shape for p in model.parameters()]
     assert helpers.relative_error(list(grads), numeric) < TOLERANCE
     assert cost == pytest.approx(model.training_cost(x, target, loss, rng=7), rel=1e-14)

@@ -330,3 +330,22 @@ def test_float32_training_with_fixed_threads_repeats_bit_for_bit():
     runs = [train(net, x, labels, loss="softmax_cross_entropy", optimizer=Adam(1e-2), steps=50, batch_size=32,
                   rng=0, blas_threads=1).history.train_cost for _ in range(2)]
     assert runs[0] == runs[1]
+
+
+def test_a_model_that_fixes_no_input_shape_trains():
+    model = helpers.Sequential([helpers.Flatten(), helpers.Dense(12, 3, rng=0)])
+    assert model.input_shape is None
+    x = np.random.default_rng(0).normal(size=(40, 3, 4))
+    labels = np.arange(40) % 3
+    result = train(model, x, labels, loss="softmax_cross_entropy", lr=0.1, steps=5, batch_size=8, rng=0)
+    assert result.history.step[-1] == 5
+
+
+def test_numerical_gradients_follow_the_training_cost_of_a_dropout_model():
+    model = helpers.Sequential([helpers.Dense(4, 6, rng=0), helpers.ReLU(), helpers.Dropout(0.5), helpers.Dense(6, 3, rng=1)])
+    x, labels = np.random.default_rng(2).normal(size=(5, 4)), np.array([0, 1, 2, 1, 0])
+    _, grads = model.cost_and_gradients(x, labels, "softmax_cross_entropy", rng=7)
+    numeric = helpers.numerical_gradients(model, x, labels, "softmax_cross_entropy", rng=7)
+    assert helpers.relative_error(grads, numeric) < 1e-7
+    with pytest.raises(ValueError, match="rng must be an int seed"):
+        helpers.numerical_gradients(model, x, labels, "softmax_cross_entropy", rng=np.random.default_rng(7))

@@ -7,7 +7,8 @@ numerical_gradients and the live figures take either.
 """
 
 from .activation import ReLU, Sigmoid, Tanh
-from .base import INITIALIZATIONS, Layer, initial_weights
+from ..init import INITIALIZATIONS, initial_weights
+from .base import Layer
 from .batchnorm import BatchNorm
 from .conv import Conv2D
 from .dense import Dense

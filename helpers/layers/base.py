@@ -17,12 +17,9 @@ returns the shape a sample has after the layer, with None for a size that is not
 """
 
 import copy
-import numbers
-from types import MappingProxyType
 
 import numpy as np
 
-from ..checks import lookup, positive_float, positive_int
 
 
 class Layer:
@@ -105,58 +102,3 @@ def describe(shape):
         return "a batch of shape (batch, ...)"
     sizes = ", ".join("?" if n is None else str(n) for n in shape)
     return f"a batch of shape (batch, {sizes})"
-
-
-def _he(rng, shape, fan_in, fan_out, scale):
-    return rng.normal(0.0, np.sqrt(2.0 / fan_in), shape)
-
-
-def _glorot(rng, shape, fan_in, fan_out, scale):
-    return rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), shape)
-
-
-def _normal(rng, shape, fan_in, fan_out, scale):
-    return rng.normal(0.0, scale, shape)
-
-
-def _uniform(rng, shape, fan_in, fan_out, scale):
-    return rng.uniform(-scale, scale, shape)
-
-
-INITIALIZATIONS = MappingProxyType({"he": _he, "glorot": _glorot, "normal": _normal, "uniform": _uniform})
-
-
-def initial_weights(shape, fan_in, fan_out, rng=None, dtype=np.float64, init="he", scale=None):
-    """Random weights of ``shape``, drawn in float64 and then converted (a seed gives one set of numbers).
-
-    init: "he" (normal, std sqrt(2 / fan_in): keeps ReLU signals at one scale), "glorot" (normal,
-    std sqrt(2 / (fan_in + fan_out))), "normal" (std ``scale``) or "uniform" (in [-scale, scale]).
-    """
-    draw = lookup(INITIALIZATIONS, init, "init")
-    if init in ("normal", "uniform"):
-        if scale is None:
-            raise ValueError(f"init={init!r} needs a scale, e.g. scale=0.1")
-        scale = positive_float("scale", scale)
-    dtype = float_dtype(dtype)
-    return draw(np.random.default_rng(rng), shape, fan_in, fan_out, scale).astype(dtype)
-
-
-def float_dtype(dtype):
-    """``dtype`` as a numpy float dtype; anything else is refused."""
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError:
-        raise ValueError(f"dtype: expected a float dtype such as np.float32, got {dtype!r}") from None
-    if dtype.kind != "f":
-        raise ValueError(f"dtype: expected a float dtype such as np.float32, got {dtype}")
-    return dtype
-
-
-def non_negative_int(name, value):
-    """``value`` as an int >= 0 (a padding); bools, floats and strings are refused."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value == 0:
-        return 0
-    try:
-        return positive_int(name, value)
-    except ValueError:
-        raise ValueError(f"{name}: expected a whole number >= 0, got {value!r}") from None

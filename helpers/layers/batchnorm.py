@@ -15,7 +15,8 @@ explicit state, updated by ``update_statistics`` (as PyTorch does, with the unbi
 import numpy as np
 
 from ..checks import finite_float, positive_float, positive_int
-from .base import Layer, describe, float_dtype
+from ..init import float_dtype
+from .base import Layer, describe
 
 
 class BatchNorm(Layer):

@@ -16,8 +16,9 @@ the backward pass rather than keeping it (the cache holds the padded input, not 
 
 import numpy as np
 
-from ..checks import positive_int
-from .base import Layer, initial_weights, non_negative_int
+from ..checks import non_negative_int, positive_int
+from ..init import initial_weights
+from .base import Layer
 from .im2col import add_columns, columns, output_size, pad_batch_last
 
 # Bytes of columns per piece. A training step of notebook 08's network (float32, batch 128, one thread,

@@ -4,7 +4,8 @@ import numpy as np
 
 from ..checks import positive_int
 from ..dense import dense_backward, dense_forward
-from .base import Layer, describe, initial_weights
+from ..init import initial_weights
+from .base import Layer, describe
 
 
 class Dense(Layer):

@@ -15,7 +15,8 @@ import numpy as np
 
 from ..losses import get_loss
 from .activation import ActivationLayer
-from .base import Layer, describe, fits, float_dtype
+from ..init import float_dtype
+from .base import Layer, describe, fits
 from .dropout import Dropout
 
 PREDICT_BATCH = 1024
