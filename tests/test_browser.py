@@ -349,8 +349,9 @@ def test_live_figure_and_dashboard_in_jupyterlab(jupyterlab, tmp_path):
             if live_cell > 0:
                 t_above = time.monotonic()
                 select_cell(page, live_cell)
-                page.evaluate("() => jupyterapp.commands.execute('notebook:run-all-above')")
-                time.sleep(0.5)
+                # awaited: the command resolves when the last cell above has its reply (a loaded machine
+                # may not even have turned the kernel busy after a fixed pause)
+                page.evaluate("async () => { await jupyterapp.commands.execute('notebook:run-all-above'); }")
                 wait_until(lambda: kernel_idle(page), 180, "the cells above the live-training cell")
                 print(f"cells above the live-training cell ran in {time.monotonic() - t_above:.1f} s")
             check_live_cell(page, live_cell, off_cell, tmp_path)
