@@ -73,6 +73,7 @@ notebooks: $(TEST_STAMP)
 ## make bench: the performance benchmarks (benchmarks/README.md)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/conv.py
 	$(BIN)/python benchmarks/load.py
 
 ## make test-lower: the unit tests and notebook 01 in a second environment with exactly the lowest
