@@ -75,7 +75,7 @@ class BlitCanvas:
         buffer = io.BytesIO()
         if kind == "live":
             image.save(buffer, format="jpeg", quality=JPEG_QUALITY)
-            return Frame(buffer.getvalue(), "image/jpeg")
+            return Frame(buffer.getvalue(), "image/jpeg", size)
         image.save(buffer, format="png", compress_level=6 if kind == "final" else 1)
         return Frame(buffer.getvalue(), "image/png")
 

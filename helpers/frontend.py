@@ -12,7 +12,7 @@ Nothing here imports IPython or ipywidgets at module level: ``import helpers`` s
 import base64
 import os
 import sys
-from typing import NamedTuple
+from typing import NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -23,10 +23,13 @@ _HEADLESS_RUNNERS = ("nbconvert", "nbclient", "nbval", "pytest", "papermill", "n
 
 
 class Frame(NamedTuple):
-    """One drawn frame: ``data`` the encoded image, ``mime`` "image/png" or "image/jpeg"."""
+    """One drawn frame: ``data`` the encoded image, ``mime`` "image/png" or "image/jpeg"; ``size``
+    (width, height) in pixels for a live frame, so that the front end keeps its place while the next
+    one decodes (None for the final frame: a notebook keeps it, and static viewers size it themselves)."""
 
     data: bytes
     mime: str
+    size: Optional[Tuple[int, int]] = None
 
 
 def is_interactive(interactive=None):
@@ -104,21 +107,25 @@ class CellOutput:
 
     def frame(self, frame, text):
         """Show a `Frame`; ``text`` is its plain-text stand-in."""
-        self._show("frame", {frame.mime: base64.b64encode(frame.data).decode("ascii"), "text/plain": text}, text)
+        # JupyterLab replaces the <img> on every update: with its size given, the output keeps its
+        # height while the new image decodes, instead of collapsing and making the page jump.
+        size = {} if frame.size is None else {frame.mime: {"width": frame.size[0], "height": frame.size[1]}}
+        self._show("frame", {frame.mime: base64.b64encode(frame.data).decode("ascii"), "text/plain": text}, text,
+                   size)
 
     def line(self, html_text, text):
         """Show a progress line (HTML, and text for consoles)."""
         self._show("line", {"text/html": html_text, "text/plain": text}, text)
 
-    def _show(self, kind, bundle, text):
+    def _show(self, kind, bundle, text, metadata=None):
         from IPython.core.interactiveshell import InteractiveShell
         from IPython.display import display
         if not InteractiveShell.initialized():
             print(text)
         elif kind in self._handles:
-            self._handles[kind].update(bundle, raw=True)
+            self._handles[kind].update(bundle, raw=True, metadata=metadata)
         else:
-            self._handles[kind] = display(bundle, raw=True, display_id=True)
+            self._handles[kind] = display(bundle, raw=True, display_id=True, metadata=metadata)
 
 
 class WidgetOutput:

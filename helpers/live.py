@@ -72,7 +72,7 @@ class LiveTraining:
     blew up, with the message in the progress line. Any finite cost is drawn (see `CostPanel`).
     """
 
-    def __init__(self, view=None, *, x_axis="step", log_scale=True, max_fps=5.0, interactive=None,
+    def __init__(self, view=None, *, x_axis="step", log_scale=True, max_fps=6.0, interactive=None,
                  title=None, metric_name="metric", record_frames=False, figsize=None, dpi=None, output=None,
                  clock=None):
         if x_axis not in X_AXES:

@@ -233,32 +233,68 @@ def select_cell(page, index):
     page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-InputPrompt").click()
 
 
+def cpu_seconds():
+    """CPU seconds used so far by this test's children, as {"kernel": ..., "others": ...}: the kernel, and
+    JupyterLab's server with the browser. On a shared machine these say what the live view costs when the
+    wall clock cannot (Linux /proc; empty elsewhere)."""
+    if not os.path.isdir("/proc/self"):
+        return {}
+    stats = {}  # pid: (parent pid, CPU seconds, is a kernel)
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                kernel = b"ipykernel" in f.read()
+        except (OSError, IndexError):
+            continue  # not a process, or one that has just ended
+        ticks = int(fields[11]) + int(fields[12])  # utime + stime
+        stats[int(entry.name)] = (int(fields[1]), ticks / os.sysconf("SC_CLK_TCK"), kernel)
+    mine, grew = {os.getpid()}, True
+    while grew:  # the descendants of this process
+        more = {pid for pid, (parent, _, _) in stats.items() if parent in mine} - mine
+        mine, grew = mine | more, bool(more)
+    totals = {"kernel": 0.0, "others": 0.0}
+    for pid in mine - {os.getpid()}:
+        _, seconds, kernel = stats[pid]
+        totals["kernel" if kernel else "others"] += seconds
+    return totals
+
+
 def run_watched(page, index):
     """Run cell ``index`` to its end while watching its figure: (seconds, image change times in s, most
-    images shown at once)."""
+    images shown at once, CPU seconds used meanwhile as {"kernel": ..., "others": ...})."""
     page.evaluate(f"() => __watch({index})")
+    before = cpu_seconds()
     seconds = page.evaluate(f"() => __run({index})")
+    after = cpu_seconds()
     watched = page.evaluate("() => __watching.stop()")
-    return seconds, [t / 1000 for t in watched["times"]], watched["most"]
+    cpu = {k: after[k] - before[k] for k in after if k in before}
+    return seconds, [t / 1000 for t in watched["times"]], watched["most"], cpu
 
 
 def check_live_cell(page, live_cell, off_cell, tmp_path):
     """The live-training cell: redrawn in place, one figure at the end; its frame rate and its cost."""
-    seconds, times, most = run_watched(page, live_cell)
+    seconds, times, most, cpu = run_watched(page, live_cell)
     final = page.evaluate(f"() => __outputImages({live_cell}).length")
     outputs = page.evaluate(f"() => __cell({live_cell}).querySelectorAll('.jp-OutputArea-output').length")
     errors = page.evaluate(f"() => __cell({live_cell}).querySelectorAll("
                            "'[data-mime-type=\"application/vnd.jupyter.stderr\"]').length")
     line = page.evaluate(f"() => __cell({live_cell}).querySelector('.jp-OutputArea').innerText")
     page.locator(".jp-Notebook .jp-Cell").nth(live_cell).screenshot(path=str(tmp_path / "live_training.png"))
-    off_seconds, off_times, _ = run_watched(page, off_cell)
+    off_seconds, off_times, _, off_cpu = run_watched(page, off_cell)
     fps = len(times) / seconds
     steady = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 2 else 0.0
     print(f"live-training: {len(times)} figure images displayed in {seconds:.1f} s = {fps:.1f} frames/s "
           f"({steady:.1f}/s from the first to the last); at most {most} image(s) at a time, {final} at the end, "
           f"{outputs} outputs; text: {line.strip()[:200]!r}")
     print(f"live view on {seconds:.1f} s, off {off_seconds:.1f} s ({len(off_times)} image): "
-          f"on/off = {seconds / off_seconds:.2f}")
+          f"on/off = {seconds / off_seconds:.2f}; load average {os.getloadavg()[0]:.1f}")
+    if cpu and off_cpu:
+        print(f"CPU seconds, view on / off: kernel {cpu['kernel']:.1f} / {off_cpu['kernel']:.1f}, "
+              f"JupyterLab server and browser {cpu['others']:.1f} / {off_cpu['others']:.1f}")
     assert len(times) >= 2, f"the figure was not redrawn while training ran (saw {len(times)} image)"
     assert most <= 1, "more than one figure image appeared at once"
     assert final == 1, f"expected exactly one figure after training, found {final}"

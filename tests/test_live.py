@@ -133,6 +133,8 @@ def test_interactive_redraws_in_place_and_is_throttled_by_wall_time(shell):
     assert len(ids) == 2 and {o.transient["display_id"] for o in updates} == ids
     assert len(updates) == 2 * (live.redraws - 1)
     assert "step 400/400" in updates[-1].data["text/plain"] and "image/png" in updates[-1].data
+    # a live frame gives its size (the front end keeps its place while the next decodes); the kept one does not
+    assert new[1].metadata == {"image/jpeg": {"width": 200, "height": 125}} and not updates[-1].metadata
 
 
 def test_drawing_never_takes_more_than_a_fifth_of_the_time():
