@@ -23,6 +23,7 @@ class BlitCanvas:
     """Draws ``figure`` (a matplotlib Figure) frame after frame; ``draw`` then ``encode``."""
 
     def __init__(self, figure):
+        import PIL.Image  # noqa: F401 -- loaded with the figure, once, rather than inside the first frame's time
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         self.figure = figure
         self.canvas = FigureCanvasAgg(figure)  # a figure of its own: pyplot never sees it, never shows it twice

@@ -122,6 +122,9 @@ class LiveTraining:
     def _draw(self, progress, now, show, record, final):
         if self.figure is None:
             self._build_figure()
+            # Importing matplotlib and Pillow and building the figure happen once, headless too (for the final
+            # frame): not a cost of drawing live, so not charged to the drawing budget.
+            now = self.clock()
         moving, moved = self.cost_panel.update(progress, final)
         for view in self.views:
             changed = view.update(progress.net)

@@ -68,7 +68,10 @@ def generated_notebook():
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nb.cells = [
-        cell('import helpers\nsample = helpers.function_sampler("peaks")\nx_val, y_val = sample(100, 500)'),
+        # matplotlib imported first, as every course notebook does: the two timed runs then compare drawing, not
+        # which of them happened to import matplotlib (helpers itself does not)
+        cell('import matplotlib.pyplot as plt\nimport helpers\n'
+             'sample = helpers.function_sampler("peaks")\nx_val, y_val = sample(100, 500)'),
         cell("live = helpers.LiveTraining(helpers.ImageView.grid(\"peaks\", resolution=48))\n"
              "result = helpers.train(helpers.Network.random([2, 30, 30, 1], rng=0), sample=sample, lr=0.05,\n"
              "                       steps=6000, batch_size=32, validation=(x_val, y_val), callback=live, rng=1)",
