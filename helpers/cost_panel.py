@@ -22,8 +22,8 @@ class CostPanel:
     """The cost curves in ``ax``; ``update(progress, final)`` brings them to the progress shown.
 
     x_axis: "step", "samples" or "time". log_scale: a logarithmic cost axis while all costs shown
-    are positive. After an update: ``train_line``, ``val_line`` (Line2D), ``marker`` (the red
-    line where a run diverged), ``ax``.
+    are positive. After an update: ``train_line``, ``val_line`` (Line2D), ``now_dot``, ``val_dot``
+    (the latest costs), ``marker`` (the red line where a run diverged), ``ax``.
     """
 
     def __init__(self, ax, x_axis="step", log_scale=True):
