@@ -51,10 +51,14 @@ lab: $(STAMP)
 
 ## make test: the unit tests, then every notebook under nbval
 test: $(TEST_STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests --nbval-lax notebooks --durations=10
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not rerun" --nbval-lax notebooks --durations=10
 
 unit: $(TEST_STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not rerun"
+
+## make rerun: every notebook run top to bottom twice in one kernel (the re-run rule; CI runs it too)
+rerun: $(TEST_STAMP)
+	$(BIN)/python -m pytest tests/test_notebook_rerun.py -m rerun --durations=10
 
 nbval: $(TEST_STAMP)
 	$(BIN)/python -m pytest --nbval-lax notebooks --durations=10
