@@ -53,11 +53,16 @@ class ImageView:
       ``lambda net: net.predict(helpers.pixel_grid(64, 64)).reshape(64, 64)``.
     target: optional array of the same kind, shown on the right with the same colour scale.
     extent: (left, right, bottom, top) in data coordinates, passed to ``imshow``.
+    origin: "upper" (row 0 at the top, as pictures are) or "lower" (row 0 at the bottom, as
+      function plots with the second coordinate pointing up are), passed to ``imshow``.
     cmap, title: of the network's panel. `ImageView.grid` builds one for a 2-D function or
     a picture on ``pixel_grid`` coordinates.
     """
 
-    def __init__(self, render, target=None, extent=None, cmap="gray", title=None):
+    def __init__(self, render, target=None, extent=None, cmap="gray", title=None, origin="upper"):
+        if origin not in ("upper", "lower"):
+            raise ValueError(f"ImageView: origin must be 'upper' or 'lower', got {origin!r}")
+        self.origin = origin
         if not callable(render):
             raise ValueError(f"ImageView: expected a function render(net) -> 2-D array, got {type(render).__name__}")
         self.render, self.extent, self.cmap = render, extent, cmap
@@ -67,13 +72,14 @@ class ImageView:
         self.ax = self.target_ax = self.image = None
 
     @classmethod
-    def grid(cls, target, resolution=64, low=-1.0, high=1.0, cmap=None, title=None):
+    def grid(cls, target, resolution=64, low=-1.0, high=1.0, cmap=None, title=None, origin="upper"):
         """A view of the network on the square [low, high]^2 beside ``target``.
 
         target: the name of a 2-D function (see ``helpers.TARGET_FUNCTIONS``), a function
         f(x, y) on arrays, or a picture (h, w) / (h, w, 3) floats as ``load_image`` gives.
         Functions are drawn at ``resolution`` x ``resolution`` pixels; a picture at its own
-        size. Coordinates are those of ``helpers.pixel_grid``: x to the right, y down.
+        size. Coordinates are those of ``helpers.pixel_grid``: x to the right, y down; with
+        origin="lower", y up (the usual way to plot a function of two variables).
         cmap: default "viridis" for a function, "gray" for a picture.
         """
         is_function = isinstance(target, str) or callable(target)
@@ -93,13 +99,14 @@ class ImageView:
             out = net.predict(xy.astype(net.dtype))
             return out.reshape(h, w) if channels is None else out.reshape(h, w, channels)
 
-        return cls(render, target=picture, extent=(low, high, high, low), cmap=cmap, title=title)
+        extent = (low, high, high, low) if origin == "upper" else (low, high, low, high)
+        return cls(render, target=picture, extent=extent, cmap=cmap, title=title, origin=origin)
 
     def setup(self, fig, spec):
         if self.target is not None:
             left, right = spec.subgridspec(1, 2, wspace=0.05)
             self.ax, self.target_ax = fig.add_subplot(left), fig.add_subplot(right)
-            self.target_ax.imshow(_shown(self.target), cmap=self.cmap, extent=self.extent,
+            self.target_ax.imshow(_shown(self.target), cmap=self.cmap, extent=self.extent, origin=self.origin,
                                   vmin=self._vmin(), vmax=self._vmax())
             self.target_ax.set_title("target")
             self.target_ax.set_axis_off()
@@ -114,7 +121,7 @@ class ImageView:
         if picture.ndim not in (2, 3):
             raise ValueError(f"ImageView: render(net) should return (h, w) or (h, w, 3), got {picture.shape}")
         if self.image is None:
-            self.image = self.ax.imshow(_shown(picture), cmap=self.cmap, extent=self.extent)
+            self.image = self.ax.imshow(_shown(picture), cmap=self.cmap, extent=self.extent, origin=self.origin)
         else:
             self.image.set_data(_shown(picture))
         if picture.ndim == 2:

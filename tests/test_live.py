@@ -534,3 +534,18 @@ def test_projector_style_is_a_style_sheet_and_its_titles_do_not_crowd(tmp_path):
     for ax in big.figure.axes:
         gap_pt = (suptitle.get_window_extent(renderer).y0 - ax.title.get_window_extent(renderer).y1) * 72 / 100
         assert gap_pt >= 10, f"the figure title is {gap_pt:.1f} pt above the panel title {ax.get_title()!r}"
+
+
+def test_image_view_draws_with_the_origin_asked_for():
+    import matplotlib.pyplot as plt
+
+    net = helpers.Network.random([2, 8, 1], rng=0)
+    for origin, extent in (("upper", (-1.0, 1.0, 1.0, -1.0)), ("lower", (-1.0, 1.0, -1.0, 1.0))):
+        view = helpers.ImageView.grid("peaks", resolution=8, origin=origin)
+        fig = plt.figure()
+        view.setup(fig, fig.add_gridspec(1, 1)[0])
+        view.update(net)
+        assert view.image.origin == origin and tuple(view.image.get_extent()) == extent
+        plt.close(fig)
+    with pytest.raises(ValueError, match="origin must be 'upper' or 'lower'"):
+        helpers.ImageView(lambda net: np.zeros((2, 2)), origin="left")
