@@ -1,29 +1,53 @@
 """Global-free neural network code for the lecture notebooks.
 
 A network is a value you hold, copy and pass: nothing here keeps state between
-calls. The public API (stable, relied on by the notebooks and the tests):
+calls. ``__all__`` below is the public face, what the notebooks use; everything else
+stays reachable from its module (``helpers.mnist.MNIST_FILES``, ``helpers.losses.LOSSES``).
 
-    Network.random, Network.predict, Network.cost_and_gradients, Network.copy
-    SGD, Momentum, Adam (opt.step(net, grads) updates net in place)
-    train -> TrainResult(net, best_net, history, ...)
-    numerical_gradients, relative_error
+    models       Network (the MLP of notebooks 01-04); Sequential and its layers (06-08)
+    optimizers   SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, AdamW; schedules cosine, step_decay
+                 (opt.step(net, grads) updates net in place: the one mutation, and its name says so)
+    training     train -> TrainResult(net, best_net, history, ...); batches; accuracy
+    checking     numerical_gradients, relative_error
+    data         load_mnist and friends, load_image, 2-D target functions, augment (image batches)
+    live         LiveTraining with FunctionView / ImageView / DigitsView, Dashboard, PROJECTOR_STYLE
+    autodiff     a tiny reverse-mode engine (notebook 05), its own namespace
 """
 
-from .activations import ACTIVATIONS, Activation, get_activation
-from .gradcheck import numerical_gradients, relative_error
-from .losses import LOSSES, get_loss, log_softmax, quadratic, softmax, softmax_cross_entropy
-from .network import Gradients, Network
-from .layers import Sequential, Dense, ReLU, Sigmoid, Tanh, BatchNorm, Dropout, Conv2D, MaxPool2D, Flatten
-from .optimizers import SGD, Adam, Momentum, Optimizer
-from .training import History, Progress, StopTraining, TrainResult, accuracy, train
-from .mnist import MNIST_FILES, load_mnist, one_hot, parse_idx, to_float, train_val_split
-from .images import ImageReadError, image_sampler, image_values, load_image, pixel_grid
-from .targets import TARGET_FUNCTIONS, function_sampler, target_function
-from . import autodiff  # helpers.autodiff.Tensor etc.: its own namespace, apart from the Network API
-from .digits import DigitSteps, digit_steps, mnist_digit
-from . import augment  # helpers.augment.affine, .elastic: pure functions of an image batch and an rng
-from .frontend import CellOutput, WidgetOutput, is_interactive
-from .views import DigitsView, FunctionView, ImageView
-from .live import LiveTraining
+from . import augment, autodiff, digits, gradcheck  # modules the notebooks reach into by name
+from .activations import ACTIVATIONS, get_activation
+from .batching import batches
 from .dashboard import Dashboard
+from .digits import digit_steps, mnist_digit
+from .gradcheck import numerical_gradients, relative_error
+from .images import image_sampler, image_values, load_image, pixel_grid
+from .layers import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sequential, Sigmoid, Tanh
+from .live import LiveTraining
+from .losses import get_loss, log_softmax, quadratic, softmax, softmax_cross_entropy
+from .mnist import load_mnist, one_hot, to_float, train_val_split
+from .network import Gradients, Network
+from .optimizers import SGD, AdaGrad, Adam, AdamW, Momentum, Nesterov, RMSprop
+from .schedules import cosine, step_decay
 from .style import PROJECTOR_STYLE
+from .targets import function_sampler, target_function
+from .training import StopTraining, TrainResult, accuracy, train
+from .views import DigitsView, FunctionView, ImageView
+
+__all__ = [
+    # models
+    "Network", "Gradients", "Sequential", "Dense", "ReLU", "Sigmoid", "Tanh", "BatchNorm", "Dropout",
+    "Conv2D", "MaxPool2D", "Flatten", "ACTIVATIONS", "get_activation",
+    # costs
+    "quadratic", "softmax_cross_entropy", "softmax", "log_softmax", "get_loss",
+    # optimizers and schedules
+    "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "AdamW", "cosine", "step_decay",
+    # training and checking
+    "train", "TrainResult", "StopTraining", "batches", "accuracy", "numerical_gradients", "relative_error",
+    # data
+    "load_mnist", "to_float", "one_hot", "train_val_split", "load_image", "pixel_grid", "image_values",
+    "image_sampler", "target_function", "function_sampler", "digit_steps", "mnist_digit",
+    # live training
+    "LiveTraining", "FunctionView", "ImageView", "DigitsView", "Dashboard", "PROJECTOR_STYLE",
+    # modules
+    "augment", "autodiff", "digits", "gradcheck",
+]

@@ -75,7 +75,7 @@ class ImageView:
     def grid(cls, target, resolution=64, low=-1.0, high=1.0, cmap=None, title=None, origin="upper"):
         """A view of the network on the square [low, high]^2 beside ``target``.
 
-        target: the name of a 2-D function (see ``helpers.TARGET_FUNCTIONS``), a function
+        target: the name of a 2-D function (see ``helpers.targets.TARGET_FUNCTIONS``), a function
         f(x, y) on arrays, or a picture (h, w) / (h, w, 3) floats as ``load_image`` gives.
         Functions are drawn at ``resolution`` x ``resolution`` pixels; a picture at its own
         size. Coordinates are those of ``helpers.pixel_grid``: x to the right, y down; with

@@ -91,7 +91,7 @@ def test_load_image_missing_path(tmp_path):
 def test_an_unreadable_path_is_a_file_not_found_error_and_a_value_error(tmp_path, make, words):
     (tmp_path / "empty.png").write_bytes(b"")
     (tmp_path / "notes.png").write_text("this is text, not a PNG")
-    for error_type in (FileNotFoundError, ValueError, helpers.ImageReadError):
+    for error_type in (FileNotFoundError, ValueError, helpers.images.ImageReadError):
         with pytest.raises(error_type, match=words):
             helpers.load_image(make(tmp_path))
 

@@ -356,32 +356,32 @@ def test_image_view_of_a_picture_renders_the_net_at_its_size():
 
 
 def test_interactive_detection(monkeypatch):
-    assert helpers.is_interactive() is False  # pytest: not a kernel
-    assert helpers.is_interactive(True) is True
+    assert helpers.frontend.is_interactive() is False  # pytest: not a kernel
+    assert helpers.frontend.is_interactive(True) is True
     monkeypatch.setenv("HELPERS_LIVE", "1")
-    assert helpers.is_interactive() is True and helpers.is_interactive(False) is False
+    assert helpers.frontend.is_interactive() is True and helpers.frontend.is_interactive(False) is False
     monkeypatch.setenv("HELPERS_LIVE", "off")
-    assert helpers.is_interactive() is False
+    assert helpers.frontend.is_interactive() is False
     monkeypatch.setenv("HELPERS_LIVE", "maybe")
     with pytest.raises(ValueError, match="HELPERS_LIVE"):
-        helpers.is_interactive()
+        helpers.frontend.is_interactive()
     with pytest.raises(ValueError, match="interactive"):
-        helpers.is_interactive("yes")
+        helpers.frontend.is_interactive("yes")
     monkeypatch.delenv("HELPERS_LIVE")
     # A kernel: interactive when a Jupyter server started it, headless under nbconvert/nbval.
     fake_kernel = type("Shell", (), {"kernel": object(), "user_ns": {}})()
     monkeypatch.setattr(frontend, "_kernel_shell", lambda: fake_kernel)
     for name in ("JPY_SESSION_NAME", "VSCODE_PID", "VSCODE_CWD", "JPY_PARENT_PID"):
         monkeypatch.delenv(name, raising=False)
-    assert helpers.is_interactive() is False
+    assert helpers.frontend.is_interactive() is False
     monkeypatch.setenv("JPY_SESSION_NAME", "/course/notebooks/01_backprop_from_scratch.ipynb")
-    assert helpers.is_interactive() is True
+    assert helpers.frontend.is_interactive() is True
     monkeypatch.setenv("JPY_PARENT_PID", str(os.getpid()))  # "launched by" this pytest process
-    assert helpers.is_interactive() is (not os.path.exists("/proc/self/cmdline"))
+    assert helpers.frontend.is_interactive() is (not os.path.exists("/proc/self/cmdline"))
     monkeypatch.delenv("JPY_PARENT_PID")
     monkeypatch.delenv("JPY_SESSION_NAME")
     fake_kernel.user_ns["__vsc_ipynb_file__"] = "/course/nb.ipynb"
-    assert helpers.is_interactive() is True
+    assert helpers.frontend.is_interactive() is True
 
 
 def dashboard(**kwargs):

@@ -39,7 +39,7 @@ def mnist_copy(tmp_path):
     """A private copy of data/mnist that a test may damage."""
     folder = tmp_path / "mnist"
     folder.mkdir()
-    for name in helpers.MNIST_FILES:
+    for name in helpers.mnist.MNIST_FILES:
         shutil.copyfile(default_mnist_path() / name, folder / name)
     return folder
 
@@ -65,9 +65,9 @@ def load_rebuild_script():
 # -- canonical ----------------------------------------------------------------------------
 
 def test_recorded_checksums_are_the_canonical_ones():
-    assert {name: sha for name, (sha, _) in helpers.MNIST_FILES.items()} == SHA256
+    assert {name: sha for name, (sha, _) in helpers.mnist.MNIST_FILES.items()} == SHA256
     with pytest.raises(TypeError):
-        helpers.MNIST_FILES["train-images-idx3-ubyte.gz"] = ("0" * 64, (1,))  # immutable
+        helpers.mnist.MNIST_FILES["train-images-idx3-ubyte.gz"] = ("0" * 64, (1,))  # immutable
 
 
 def test_load_mnist_shapes_dtypes_and_labels(mnist):
@@ -149,13 +149,13 @@ def test_damaged_images_file(mnist_copy):
 def test_parse_idx_round_trip_and_errors():
     array = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
     data = bytes([0, 0, 8, 3]) + struct.pack(">3I", 2, 3, 4) + array.tobytes()
-    assert np.array_equal(helpers.parse_idx(data), array)
+    assert np.array_equal(helpers.mnist.parse_idx(data), array)
     with pytest.raises(ValueError, match="header"):
-        helpers.parse_idx(b"\x00\x00")
+        helpers.mnist.parse_idx(b"\x00\x00")
     with pytest.raises(ValueError, match="12 header bytes"):
-        helpers.parse_idx(bytes([0, 0, 8, 2, 0, 0]))
+        helpers.mnist.parse_idx(bytes([0, 0, 8, 2, 0, 0]))
     with pytest.raises(ValueError, match="extra bytes"):
-        helpers.parse_idx(data + b"\x00")
+        helpers.mnist.parse_idx(data + b"\x00")
 
 
 # -- the rebuild script -------------------------------------------------------------------
@@ -166,7 +166,7 @@ def test_rebuild_script_agrees_with_the_loader():
     array = np.arange(60, dtype=np.uint8).reshape(3, 4, 5)
     packed = rebuild.gzip_deterministic(rebuild.idx_bytes(array))
     assert packed == rebuild.gzip_deterministic(rebuild.idx_bytes(array))  # same bytes every time
-    assert np.array_equal(helpers.parse_idx(gzip.decompress(packed)), array)
+    assert np.array_equal(helpers.mnist.parse_idx(gzip.decompress(packed)), array)
     pixels = np.array([[0.0, 1 / 256, 255 / 256]], np.float32)
     assert rebuild.to_bytes(np.tile(pixels, (1, 784 // 3 + 1))[:, :784]).max() == 255
     with pytest.raises(ValueError, match="not exactly"):

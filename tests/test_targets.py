@@ -8,7 +8,7 @@ import helpers
 
 def test_target_functions():
     grid = helpers.pixel_grid(32, 32)
-    for name in helpers.TARGET_FUNCTIONS:
+    for name in helpers.targets.TARGET_FUNCTIONS:
         values = helpers.target_function(name)(grid[:, 0], grid[:, 1])
         assert values.shape == (1024,) and np.all(np.isfinite(values)) and np.abs(values).max() <= 1.5
         assert values.std() > 0.1, name  # some structure, not a constant
