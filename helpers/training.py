@@ -4,8 +4,9 @@ It trains a *copy* of the network it is given, so the caller's network is never
 changed (the aliasing pitfall of ``Weights = Weights_init`` cannot happen through
 it), and returns everything it learned: the final network, the best one by
 validation cost, and the history. The same seed gives the same history, bit for
-bit, on the same machine: always in float64; in float32 with a fixed number of BLAS
-threads (``blas_threads=1``), since OpenBLAS's float32 products depend on it.
+bit, on the same machine with a fixed number of BLAS threads (``blas_threads=1``):
+OpenBLAS's products, float32 and float64 alike, give slightly different bits with
+one thread and with two, and by default train picks the count by timing (threads.py).
 
 Names: ``x`` are inputs and ``targets`` what the network should output (values or
 labels); ``y`` is kept for the network's activations, as in network.py.
@@ -52,7 +53,7 @@ def train(net, x=None, targets=None, *, sample=None, loss="quadratic", optimizer
       `StopTraining`. A callback that fails ends training with a warning, never loses it.
     rng: int seed, numpy Generator or None; it draws the batches (and dropout masks).
     blas_threads: None chooses per step by timing (`helpers.threads`); an int fixes it
-      (a float32 run is bit-for-bit reproducible only then; float64 always is).
+      (a run is bit-for-bit reproducible only then, in float32 and float64 alike).
 
     Bad data (nan or inf in x or validation, labels out of range, widths that do not fit
     the network) is refused before the first step. A cost that becomes nan or inf

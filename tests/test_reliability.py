@@ -323,10 +323,11 @@ def test_adaptive_threads_pick_the_faster_count_and_restore_the_original(fast):
     assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == original
 
 
-def test_float32_training_with_fixed_threads_repeats_bit_for_bit():
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_training_with_fixed_threads_repeats_bit_for_bit(dtype):
     x, labels = blobs()
-    x = x.astype(np.float32)
-    net = Network.random([2, 64, 64, 3], rng=0, dtype=np.float32)
+    x = x.astype(dtype)
+    net = Network.random([2, 64, 64, 3], rng=0, dtype=dtype)
     runs = [train(net, x, labels, loss="softmax_cross_entropy", optimizer=Adam(1e-2), steps=50, batch_size=32,
                   rng=0, blas_threads=1).history.train_cost for _ in range(2)]
     assert runs[0] == runs[1]
