@@ -145,10 +145,12 @@ class DigitsView:
     integers or (n, 10) one-hot. The first ``count`` are shown, ``columns`` per row.
     inputs: what the network gets for them, (n, ...) (e.g. (n, 784) for a `Network`,
     (n, 1, 28, 28) for a convolutional `Sequential`); default the images as floats in
-    [0, 1], flattened (as ``helpers.to_float`` makes them).
+    [0, 1], flattened (as ``helpers.to_float`` makes them). cmap: "gray" draws white digits on
+    black, as MNIST stores them and the notebooks show them; "gray_r" black on white.
     """
 
-    def __init__(self, images, labels, count=16, columns=4, inputs=None):
+    def __init__(self, images, labels, count=16, columns=4, inputs=None, cmap="gray"):
+        self.cmap = cmap
         images, labels = np.asarray(images), np.asarray(labels)
         if images.ndim == 2 and math.isqrt(images.shape[1]) ** 2 == images.shape[1]:
             side = math.isqrt(images.shape[1])
@@ -186,7 +188,7 @@ class DigitsView:
             r, c = divmod(k, self.columns)
             mosaic[r * step_h:r * step_h + side_h, c * step_w:c * step_w + side_w] = image
         self.ax = fig.add_subplot(spec)
-        self.ax.imshow(mosaic, cmap="gray_r")
+        self.ax.imshow(mosaic, cmap=self.cmap)
         self.ax.set_axis_off()
         self.texts = []
         for k in range(len(self.images)):
