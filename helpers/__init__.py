@@ -28,6 +28,7 @@ from .mnist import load_mnist, one_hot, to_float, train_val_split
 from .network import Gradients, Network
 from .optimizers import SGD, AdaGrad, Adam, AdamW, Momentum, Nesterov, RMSprop
 from .schedules import cosine, step_decay
+from .solutions import folded
 from .style import PROJECTOR_STYLE
 from .targets import function_sampler, target_function
 from .training import StopTraining, TrainResult, accuracy, train
@@ -48,6 +49,8 @@ __all__ = [
     "image_sampler", "target_function", "function_sampler", "digit_steps", "mnist_digit",
     # live training
     "LiveTraining", "FunctionView", "ImageView", "DigitsView", "Dashboard", "PROJECTOR_STYLE",
+    # worked solutions, folded in every front end
+    "folded",
     # modules
     "augment", "autodiff", "digits", "gradcheck",
 ]

@@ -549,3 +549,14 @@ def test_image_view_draws_with_the_origin_asked_for():
         plt.close(fig)
     with pytest.raises(ValueError, match="origin must be 'upper' or 'lower'"):
         helpers.ImageView(lambda net: np.zeros((2, 2)), origin="left")
+
+
+def test_folded_keeps_text_and_figure_inside_a_closed_details_block():
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    plt.plot([0, 1], [1, 0])
+    block = helpers.folded("Solution 1 <answer>", "cost 0.5 & falling", fig).data
+    assert block.startswith("<details><summary><b>Solution 1 &lt;answer&gt;</b></summary>")
+    assert "<pre>cost 0.5 &amp; falling</pre>" in block and 'src="data:image/png;base64,' in block
+    assert block.endswith("</details>") and not plt.fignum_exists(fig.number)
