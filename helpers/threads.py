@@ -5,10 +5,11 @@ matrix product faster; when anything else holds a core (a browser, a second
 notebook, a shared CI runner) the waiting thread burns the time the other needs,
 and a product becomes 10-80x slower. No fixed number is right for both, and the
 load can change in the middle of a run, so `AdaptiveThreads` keeps measuring:
-it times a few steps with each candidate thread count, uses the faster one, and
-tries again after a while (sooner if the choice just changed, later if it held).
-It costs a few steps at the slower setting per check (benchmarks/README.md has
-the figures, idle and under load).
+it times a few steps with each candidate thread count, taken in turns so that both
+see the same load, and uses the faster one (more threads only when they are
+clearly faster). It tries again after a while (later each time the choice holds),
+and at once when the steps it is taking become much slower than it measured.
+benchmarks/load.py measures it, idle and under load.
 
 Results: OpenBLAS's products give slightly different bits with one thread and
 with two, in float32 (about 1e-5 relative on a 784-wide product here) and in
@@ -16,7 +17,7 @@ float64 too (about 1e-14). A run is reproducible bit for bit only with a fixed
 thread count: ``train(..., blas_threads=1)``.
 """
 
-import time
+import statistics
 
 
 class AdaptiveThreads:
@@ -28,9 +29,11 @@ class AdaptiveThreads:
     pins the count (no measuring); None measures between 1 and the process's count.
     """
 
-    def __init__(self, fixed=None, trial_steps=3, first_interval=1.0, max_interval=16.0):
-        self.fixed, self.trial_steps = fixed, trial_steps
+    def __init__(self, fixed=None, trial_steps=3, first_interval=1.0, max_interval=16.0, margin=0.9,
+                 slowdown=1.5, window=5):
+        self.fixed, self.trial_steps, self.margin = fixed, trial_steps, margin
         self.first_interval, self.max_interval = first_interval, max_interval
+        self.slowdown, self.window = slowdown, window
         self._libs, self._original = [], []
 
     def __enter__(self):
@@ -39,8 +42,8 @@ class AdaptiveThreads:
         self._libs = ThreadpoolController().select(user_api="blas").lib_controllers
         self._original = [lib.num_threads for lib in self._libs]
         most = max(self._original, default=1)
-        self._candidates = [self.fixed] if self.fixed else ([most, 1] if most > 1 else [1])
-        self._interval, self._choice = self.first_interval, self._candidates[0]
+        self._candidates = [self.fixed] if self.fixed else ([1, most] if most > 1 else [1])
+        self._interval, self._choice, self._expected = self.first_interval, self._candidates[0], None
         self._start_trial()
         return self
 
@@ -52,34 +55,41 @@ class AdaptiveThreads:
     @property
     def current(self):
         """The thread count the next step runs with."""
-        return self._trial[0][0] if self._trial else self._choice
+        return self._queue[0] if self._queue else self._choice
 
     def before_step(self):
         self._set(self.current)
 
     def after_step(self, seconds):
-        if self._trial:
-            n, times = self._trial[0]
-            times.append(seconds)
-            if len(times) == self.trial_steps:
-                self._done.append((sorted(times)[len(times) // 2], n))  # the median: one slow step is noise
-                self._trial.pop(0)
-                if not self._trial:
-                    self._decide()
-        else:
-            self._since_trial += seconds
-            if self._since_trial >= self._interval and len(self._candidates) > 1:
-                self._start_trial()
+        if self._queue:
+            self._times[self._queue.pop(0)].append(seconds)
+            if not self._queue:
+                self._decide()
+            return
+        self._since_trial += seconds
+        self._recent = (self._recent + [seconds])[-self.window:]
+        slower = (len(self._recent) == self.window and self._expected is not None
+                  and statistics.median(self._recent) > self.slowdown * self._expected)
+        if len(self._candidates) > 1 and (slower or self._since_trial >= self._interval):
+            if slower:
+                self._interval = self.first_interval
+            self._start_trial()
 
     def _start_trial(self):
-        self._trial = [(n, []) for n in self._candidates] if len(self._candidates) > 1 else []
-        self._done, self._since_trial = [], 0.0
+        # In turns (1, n, 1, n, ...): a load that comes or goes during the trial meets both counts alike.
+        self._queue = self._candidates * self.trial_steps if len(self._candidates) > 1 else []
+        self._times = {n: [] for n in self._candidates}
+        self._since_trial, self._recent = 0.0, []
 
     def _decide(self):
-        best = min(self._done)[1]
+        medians = {n: statistics.median(t) for n, t in self._times.items()}
+        fewest = min(self._candidates)
+        best = min(medians, key=medians.get)
+        if medians[best] > self.margin * medians[fewest]:
+            best = fewest  # more threads only when clearly faster: a wrong guess costs more that way round
         # A choice that holds is checked less and less often; a change is checked again soon.
         self._interval = min(2 * self._interval, self.max_interval) if best == self._choice else self.first_interval
-        self._choice = best
+        self._choice, self._expected = best, medians[best]
 
     def _set(self, n):
         for lib in self._libs:

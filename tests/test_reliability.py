@@ -350,3 +350,31 @@ def test_numerical_gradients_follow_the_training_cost_of_a_dropout_model():
     assert helpers.relative_error(grads, numeric) < 1e-7
     with pytest.raises(ValueError, match="rng must be an int seed"):
         helpers.numerical_gradients(model, x, labels, "softmax_cross_entropy", rng=np.random.default_rng(7))
+
+
+def test_adaptive_threads_notice_a_load_that_arrives_mid_run():
+    with AdaptiveThreads(first_interval=60.0) as threads:  # no timed re-check within this test
+        if len(threads._candidates) < 2:
+            pytest.skip("a single BLAS thread: nothing to choose")
+        many = max(threads._candidates)
+        for _ in range(20):  # idle: more threads are faster
+            n = threads.current
+            threads.before_step()
+            threads.after_step(0.001 if n == many else 0.002)
+        assert threads.current == many
+        for _ in range(40):  # a load arrives: more threads become ten times slower
+            n = threads.current
+            threads.before_step()
+            threads.after_step(0.01 if n == many else 0.002)
+        assert threads.current == 1, "a step much slower than measured starts a new trial at once"
+
+
+def test_more_threads_must_be_clearly_faster_to_be_chosen():
+    with AdaptiveThreads() as threads:
+        if len(threads._candidates) < 2:
+            pytest.skip("a single BLAS thread: nothing to choose")
+        for _ in range(10):
+            n = threads.current
+            threads.before_step()
+            threads.after_step(0.00098 if n > 1 else 0.001)  # 2 % faster: noise, not a reason
+        assert threads.current == 1
