@@ -7,8 +7,10 @@ and a product becomes 10-80x slower. No fixed number is right for both, and the
 load can change in the middle of a run, so `AdaptiveThreads` keeps measuring:
 it times a few steps with each candidate thread count, taken in turns so that both
 see the same load, and uses the faster one (more threads only when they are
-clearly faster). It tries again after a while (later each time the choice holds),
-and at once when the steps it is taking become much slower than it measured.
+clearly faster). A multi-thread step much slower than the single-thread ones ends
+the trial at once (under load one such step can cost as much as dozens of others).
+It tries again after a while (later each time the choice holds), and at once when
+multi-thread steps become much slower than it measured.
 benchmarks/load.py measures it, idle and under load.
 
 Results: OpenBLAS's products give slightly different bits with one thread and
@@ -62,13 +64,18 @@ class AdaptiveThreads:
 
     def after_step(self, seconds):
         if self._queue:
-            self._times[self._queue.pop(0)].append(seconds)
+            n = self._queue.pop(0)
+            self._times[n].append(seconds)
+            fewest = min(self._candidates)
+            if n != fewest and self._times[fewest] and seconds > self.slowdown * min(self._times[fewest]):
+                self._queue = []  # clearly slower already: the rest of the trial would only cost
             if not self._queue:
                 self._decide()
             return
         self._since_trial += seconds
         self._recent = (self._recent + [seconds])[-self.window:]
-        slower = (len(self._recent) == self.window and self._expected is not None
+        # Only a multi-thread choice is re-tried for slowness: a load that slows one thread slows two more.
+        slower = (self._choice > 1 and len(self._recent) == self.window and self._expected is not None
                   and statistics.median(self._recent) > self.slowdown * self._expected)
         if len(self._candidates) > 1 and (slower or self._since_trial >= self._interval):
             if slower:
@@ -82,7 +89,7 @@ class AdaptiveThreads:
         self._since_trial, self._recent = 0.0, []
 
     def _decide(self):
-        medians = {n: statistics.median(t) for n, t in self._times.items()}
+        medians = {n: statistics.median(t) for n, t in self._times.items() if t}
         fewest = min(self._candidates)
         best = min(medians, key=medians.get)
         if medians[best] > self.margin * medians[fewest]:
