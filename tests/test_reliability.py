@@ -7,7 +7,6 @@ behaviour it checks did not exist), and names the behaviour it protects.
 import math
 import os
 import signal
-import warnings
 
 import numpy as np
 import pytest

@@ -7,7 +7,6 @@ numerical_gradients and the live figures take either.
 """
 
 from .activation import ReLU, Sigmoid, Tanh
-from ..init import INITIALIZATIONS, initial_weights
 from .base import Layer
 from .batchnorm import BatchNorm
 from .conv import Conv2D
