@@ -139,6 +139,8 @@ class WidgetOutput:
         with self.image.hold_sync():  # format and bytes in one message: never a JPEG read as PNG
             self.image.format = frame.mime.split("/")[1]
             self.image.value = frame.data
+            if frame.size is not None:  # a live frame, drawn smaller, shown at the final frame's size
+                self.image.width, self.image.height = (str(n) for n in frame.size)
             self.image.layout.display = None  # shown from the first frame on (an empty Image looks broken)
 
     def line(self, html_text, text):

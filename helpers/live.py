@@ -36,9 +36,17 @@ from .cost_panel import X_AXES, CostPanel
 from .frontend import CellOutput, is_interactive
 from .views import as_view
 
-# Drawing takes at most this share of the wall time, so a live view costs at most a quarter
-# of the training time, however slow its frames are (0.2 / (1 - 0.2) = 0.25).
-DRAW_SHARE = 0.2
+# Drawing takes at most this share of the wall time, however slow its frames are: 0.16 / (1 - 0.16) = 0.19, so
+# the kernel's drawing costs at most 19 % of the training time. What is not charged to it (sending the frames,
+# the progress line, the browser and server competing for the cores) added about 5 % in JupyterLab on 2 cores
+# (tests/test_browser.py: with a fifth, the cells ran 1.26-1.29x slower with the view on): the 25 % target holds.
+DRAW_SHARE = 0.16
+# Live and recorded frames are drawn at this share of the figure's resolution (0.56 of its pixels), the final
+# frame at full resolution. Drawing costs the kernel about the same either way (it is mostly matplotlib's Python);
+# what shrinks is what each frame costs to encode, send, decode and paint: the browser and server, which on a
+# 2-core machine compete with training for the cores (tests/test_browser.py measures it).
+LIVE_SCALE = 0.75
+LINE_PERIOD = 0.5  # seconds between two updates of the progress line while training runs
 GIF_FRAMES = 30  # the frames record_frames=True keeps over a run: a GIF of ~8 s at 4 frames a second
 
 
@@ -50,8 +58,8 @@ class LiveTraining:
     x_axis: "step", "samples" (samples seen) or "time" (seconds of training).
     log_scale: a logarithmic cost axis (used while all costs are positive).
     max_fps: at most this many redraws per second of wall time (None: at every callback, unthrottled). Drawing
-      also takes at most a fifth of the run's wall time, however slow a frame is: the live view costs
-      at most a quarter of the training time.
+      also takes at most 16 % of the run's wall time, however slow a frame is: the live view costs
+      at most about a fifth of the training time.
     interactive: None decides with `is_interactive` (HELPERS_LIVE, the front end), True/False force.
     title: a title above the figure. metric_name: what the progress line calls train()'s metric.
     record_frames: keep frames for `save_gif`, spread evenly over the run by training step (not by
@@ -115,7 +123,7 @@ class LiveTraining:
         self._history = progress.history
         self._first = (now, progress.step)
         self._started = now - progress.elapsed  # training began before its first callback
-        self._next_draw, self._drawing = now, 0.0
+        self._next_draw, self._next_line, self._drawing = now, now, 0.0
         self._next_record = progress.steps / max(self.record_frames, 1)
         self.figure = self.cost_panel = self._canvas = None
 
@@ -125,6 +133,8 @@ class LiveTraining:
             # Importing matplotlib and Pillow and building the figure happen once, headless too (for the final
             # frame): not a cost of drawing live, so not charged to the drawing budget.
             now = self.clock()
+        if final:
+            self.figure.set_dpi(self._dpi)  # the frame a notebook keeps, at full resolution (drawn whole)
         moving, moved = self.cost_panel.update(progress, final)
         for view in self.views:
             changed = view.update(progress.net)
@@ -133,10 +143,15 @@ class LiveTraining:
         self._canvas.draw(moving, layer=self.cost_panel.ax, moved=moved, overlays=self.cost_panel.overlays(),
                           whole=final, layout=final or self.redraws == 0)
         text = self._summary(progress, now, final)
-        if show and self.interactive:
+        # The progress line changes every frame, but a reader takes in two updates a second at most, and each
+        # update costs the browser a re-render on the cores that train (tests/test_browser.py measures it).
+        if show and self.interactive and (final or now >= self._next_line - 0.05 * LINE_PERIOD):
             self.output.line(self._html(text, progress, final), text)
+            self._next_line = now + LINE_PERIOD
         if show:  # headless, only the final frame is shown: the cell's one output
-            self.output.frame(self._canvas.encode("final" if final else "live"), text)
+            frame = self._canvas.encode("final" if final else "live")
+            # a live frame is shown at the final frame's size: the browser scales it up, nothing moves
+            self.output.frame(frame if final else frame._replace(size=self._display_size), text)
         if record:
             self.frames.append(self._canvas.encode("record").data)
             self._next_record = (math.floor(progress.step * self.record_frames / progress.steps) + 1) \
@@ -157,7 +172,10 @@ class LiveTraining:
         # One unit of width ~ one square image as tall as the figure; rcParams scale it all.
         height = max(3.0, 0.8 * rcParams["figure.figsize"][1])
         figsize = self.figsize or (min(height * sum(widths), 20.0), height)
-        fig = Figure(figsize=figsize, dpi=self.dpi or rcParams["figure.dpi"], layout="constrained")
+        self._dpi = self.dpi or rcParams["figure.dpi"]
+        # Frames before the last are drawn at LIVE_SCALE of the resolution (the last at full resolution)
+        fig = Figure(figsize=figsize, dpi=self._dpi * LIVE_SCALE, layout="constrained")
+        self._display_size = (round(figsize[0] * self._dpi), round(figsize[1] * self._dpi))
         self._canvas = BlitCanvas(fig)
         spec = fig.add_gridspec(1, len(widths), width_ratios=widths)
         self.cost_panel = CostPanel(fig.add_subplot(spec[0]), self.x_axis, self.log_scale)

@@ -131,13 +131,66 @@ def test_interactive_redraws_in_place_and_is_throttled_by_wall_time(shell):
     assert [sorted(o.data) for o in new] == [["text/html", "text/plain"], ["image/jpeg", "text/plain"]]
     ids = {o.transient["display_id"] for o in new}
     assert len(ids) == 2 and {o.transient["display_id"] for o in updates} == ids
-    assert len(updates) == 2 * (live.redraws - 1)
+    frames = [o for o in updates if "image/jpeg" in o.data or "image/png" in o.data]
+    lines = [o for o in updates if "text/html" in o.data]
+    assert len(frames) == live.redraws - 1 and len(updates) == len(frames) + len(lines)
+    # at 2 frames/s every frame carries a progress line (at most every LINE_PERIOD = 0.5 s), and the last one
+    assert len(lines) == live.redraws - 1
     assert "step 400/400" in updates[-1].data["text/plain"] and "image/png" in updates[-1].data
     # a live frame gives its size (the front end keeps its place while the next decodes); the kept one does not
     assert new[1].metadata == {"image/jpeg": {"width": 200, "height": 125}} and not updates[-1].metadata
 
 
-def test_drawing_never_takes_more_than_a_fifth_of_the_time():
+def test_live_frames_are_drawn_smaller_and_shown_at_the_final_frames_size():
+    class Frames:
+        def __init__(self):
+            self.frames = []
+
+        def frame(self, frame, text):
+            self.frames.append(frame)
+
+        def line(self, html_text, text):
+            pass
+
+    now = [0.0]
+
+    def tick(rng, batch_size):
+        now[0] += 0.01
+        return wave(rng, batch_size)
+
+    output = Frames()
+    live = helpers.LiveTraining(helpers.ImageView.grid("peaks", resolution=16), interactive=True, max_fps=5.0,
+                                clock=lambda: now[0], output=output, figsize=(4.0, 2.0), dpi=100)
+    helpers.train(helpers.Network.random([2, 4, 1], rng=0), sample=tick, lr=0.05, steps=200, batch_size=4,
+                  callback=live, callback_every=1, rng=1)
+    *frames, final = output.frames
+    assert len(frames) >= 5 and final.mime == "image/png" and final.size is None
+    assert Image.open(io.BytesIO(final.data)).size == (400, 200), "the final frame at the figure's full resolution"
+    for frame in frames:
+        drawn = Image.open(io.BytesIO(frame.data)).size
+        assert frame.mime == "image/jpeg" and drawn == (300, 150), f"a live frame at LIVE_SCALE: {drawn}"
+        assert frame.size == (400, 200), "shown at the final frame's size, so that nothing moves when it comes"
+
+
+def test_the_progress_line_is_updated_at_most_twice_a_second():
+    now = [0.0]
+
+    def tick(rng, batch_size):  # 10 ms per step of the fake clock: 4 s of training
+        now[0] += 0.01
+        return wave(rng, batch_size)
+
+    output = RecordingOutput()
+    live = helpers.LiveTraining(interactive=True, max_fps=10.0, clock=lambda: now[0], output=output, **SMALL)
+    helpers.train(helpers.Network.random([2, 4, 1], rng=0), sample=tick, lr=0.05, steps=400, batch_size=4,
+                  callback=live, callback_every=1, rng=1)
+    frames = [text for kind, text in output.sent if kind == "frame"]
+    lines = [text for kind, text in output.sent if kind == "line"]
+    assert len(frames) >= 30, len(frames)  # about 10 a second
+    assert 8 <= len(lines) <= 4 / live_module.LINE_PERIOD + 2, len(lines)
+    assert lines[-1] == frames[-1] and "400/400" in lines[-1], "the final line is always sent"
+
+
+def test_drawing_never_takes_more_than_its_share_of_the_time():
     now = [0.0]
 
     def slow_view(ax, net):  # a frame that "takes" 1 s to draw
@@ -152,7 +205,7 @@ def test_drawing_never_takes_more_than_a_fifth_of_the_time():
     helpers.train(helpers.Network.random([2, 4, 1], rng=0), sample=tick, lr=0.05, steps=2000, batch_size=4,
                   callback=live, callback_every=1, rng=1)
     live_frames = live.redraws - 1  # the final frame is drawn whatever it costs
-    # 20 s of training; 1 s per frame: a fifth of the wall time (plus the frame that crossed the line)
+    # 20 s of training; 1 s per frame: DRAW_SHARE of the wall time (plus the frame that crossed the line)
     assert 2 <= live_frames <= live_module.DRAW_SHARE * now[0] + 1, (live_frames, now[0])
 
 
@@ -198,7 +251,9 @@ def test_gif_and_png_export(tmp_path):
     assert [kind for kind, _ in live.output.sent] == ["frame"]  # headless: still only the final one shown
     gif = live.save_gif(tmp_path / "run.gif", fps=5)
     with Image.open(gif) as image:
-        assert image.format == "GIF" and image.n_frames == 6 and image.size == (200, 125)
+        # recorded like the live frames, at LIVE_SCALE of the figure's 200 x 125 pixels: a small GIF
+        small = tuple(int(n * live_module.LIVE_SCALE) for n in (200, 125))
+        assert image.format == "GIF" and image.n_frames == 6 and image.size == small
     png = live.save_png(tmp_path / "final.png", dpi=120)
     with Image.open(png) as image:
         assert image.format == "PNG" and image.size[0] >= 400
