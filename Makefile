@@ -30,7 +30,7 @@ endif
 export MALLOC_TRIM_THRESHOLD_ ?= 33554432
 export MALLOC_MMAP_THRESHOLD_ ?= 33554432
 
-.PHONY: lab test unit nbval rerun notebooks bench test-lower clean-venv
+.PHONY: lab test unit nbval rerun browser-course notebooks bench test-lower clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 10) else \
@@ -51,14 +51,19 @@ lab: $(STAMP)
 
 ## make test: the unit tests, then every notebook under nbval
 test: $(TEST_STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not rerun" --nbval-lax notebooks --durations=10
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not rerun and not course_browser" --nbval-lax notebooks --durations=10
 
 unit: $(TEST_STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not rerun"
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not rerun and not course_browser"
 
 ## make rerun: every notebook run top to bottom twice in one kernel (the re-run rule; CI runs it too)
 rerun: $(TEST_STAMP)
 	$(BIN)/python -m pytest tests/test_notebook_rerun.py -m rerun --durations=10
+
+## make browser-course: every live-training cell of the course in JupyterLab and headless Chromium, frames per
+## second and the live view's cost (on/off run time) printed per cell (about ten minutes; needs chromium)
+browser-course: $(TEST_STAMP)
+	$(BIN)/python -m pytest tests/test_browser.py -m course_browser -s --durations=10
 
 nbval: $(TEST_STAMP)
 	$(BIN)/python -m pytest --nbval-lax notebooks --durations=10

@@ -14,6 +14,7 @@ forces it). Screenshots go to the temporary folder.
 Needs Debian's chromium (``apt-get install chromium``); skipped without it.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -86,7 +87,7 @@ def generated_notebook():
 
 
 def with_view_off_cell(nb, live_cell):
-    """nb with a cell after ``live_cell`` that runs the same code with the live view off."""
+    """nb with a cell after ``live_cell`` that runs the same code with the live view off (in place)."""
     source = nb.cells[live_cell].source
     off = nbformat.v4.new_code_cell(
         "# Added by tests/test_browser.py: the live-training cell again, headless, to time it without the view.\n"
@@ -216,6 +217,16 @@ window.__run = async (i) => {
   await jupyterapp.commands.execute('notebook:run-cell');  // resolves with the kernel's execute_reply
   return (performance.now() - t0) / 1000;
 };
+window.__runCells = async (a, b) => {  // cells a..b-1 in order, each to its reply; the indices that failed
+  const failed = [];
+  for (let i = a; i < b; i++) {
+    const nb = __nb();
+    nb.activeCellIndex = i;
+    nb.mode = 'command';
+    if ((await jupyterapp.commands.execute('notebook:run-cell')) === false) { failed.push(i); }
+  }
+  return failed;
+};
 }"""
 
 
@@ -281,19 +292,21 @@ def run_watched(page, index):
     return seconds, [t / 1000 for t in watched["times"]], watched["most"], cpu
 
 
-def check_live_cell(page, live_cell, off_cell, tmp_path):
-    """The live-training cell: redrawn in place, one figure at the end; its frame rate and its cost."""
+def check_live_cell(page, live_cell, off_cell, tmp_path, label="live-training"):
+    """A live-training cell: redrawn in place, one figure at the end; its frame rate and its cost.
+    Returns (frames/s over the cell, frames/s from the first frame to the last, on/off run-time ratio,
+    seconds with the view on, seconds off)."""
     seconds, times, most, cpu = run_watched(page, live_cell)
     final = page.evaluate(f"() => __outputImages({live_cell}).length")
     outputs = page.evaluate(f"() => __cell({live_cell}).querySelectorAll('.jp-OutputArea-output').length")
     errors = page.evaluate(f"() => __cell({live_cell}).querySelectorAll("
                            "'[data-mime-type=\"application/vnd.jupyter.stderr\"]').length")
     line = page.evaluate(f"() => __cell({live_cell}).querySelector('.jp-OutputArea').innerText")
-    page.locator(".jp-Notebook .jp-Cell").nth(live_cell).screenshot(path=str(tmp_path / "live_training.png"))
+    page.locator(".jp-Notebook .jp-Cell").nth(live_cell).screenshot(path=str(tmp_path / f"live_{live_cell}.png"))
     off_seconds, off_times, _, off_cpu = run_watched(page, off_cell)
     fps = len(times) / seconds
     steady = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 2 else 0.0
-    print(f"live-training: {len(times)} figure images displayed in {seconds:.1f} s = {fps:.1f} frames/s "
+    print(f"{label}: {len(times)} figure images displayed in {seconds:.1f} s = {fps:.1f} frames/s "
           f"({steady:.1f}/s from the first to the last); at most {most} image(s) at a time, {final} at the end, "
           f"{outputs} outputs; text: {line.strip()[:200]!r}")
     print(f"live view on {seconds:.1f} s, off {off_seconds:.1f} s ({len(off_times)} image): "
@@ -301,14 +314,16 @@ def check_live_cell(page, live_cell, off_cell, tmp_path):
     if cpu and off_cpu:
         print(f"CPU seconds, view on / off: kernel {cpu['kernel']:.1f} / {off_cpu['kernel']:.1f}, "
               f"JupyterLab server and browser {cpu['others']:.1f} / {off_cpu['others']:.1f}")
-    assert len(times) >= 2, f"the figure was not redrawn while training ran (saw {len(times)} image)"
-    assert most <= 1, "more than one figure image appeared at once"
-    assert final == 1, f"expected exactly one figure after training, found {final}"
-    assert errors == 0, "the live-training cell wrote to stderr"
-    assert len(off_times) == 1, f"headless, the cell should show one figure, the final frame; saw {len(off_times)}"
+    assert len(times) >= 2, f"{label}: the figure was not redrawn while training ran (saw {len(times)} image)"
+    assert most <= 1, f"{label}: more than one figure image appeared at once"
+    assert final == 1, f"{label}: expected exactly one figure after training, found {final}"
+    assert errors == 0, f"{label}: the cell wrote to stderr"
+    assert len(off_times) == 1, (f"{label}: headless, the cell should show one figure, the final frame; "
+                                 f"saw {len(off_times)}")
     assert seconds / off_seconds <= MAX_SLOWDOWN, (
-        f"the live view made the cell {seconds / off_seconds:.2f}x slower; the floor is {MAX_SLOWDOWN}x "
+        f"{label}: the live view made the cell {seconds / off_seconds:.2f}x slower; the floor is {MAX_SLOWDOWN}x "
         "(the target 1.25x)")
+    return fps, steady, seconds / off_seconds, seconds, off_seconds
 
 
 def check_dashboard(page, dashboard_cell, tmp_path):
@@ -362,18 +377,16 @@ def check_dashboard(page, dashboard_cell, tmp_path):
     assert hidden_layers.is_enabled(), "the controls stayed disabled after the run"
 
 
-def test_live_figure_and_dashboard_in_jupyterlab(jupyterlab, tmp_path):
+@contextlib.contextmanager
+def notebook_page(jupyterlab, path, tmp_path):
+    """Chromium showing ``path`` in our JupyterLab, its kernel started and the in-page helpers loaded."""
     chromium = chromium_path()
     if chromium is None:
         pytest.skip("no Chromium found: install Debian's package with `apt-get install chromium` "
                     "(.ci/run does it in CI) or set CHROMIUM=/path/to/chromium")
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    path, cells, which = choose_notebook(jupyterlab["root"])
-    live_cell, off_cell, dashboard_cell = cells["live-training"], cells[VIEW_OFF], cells["dashboard"]
-    print(f"browser test notebook: {which} ({path.name}); live-training cell {live_cell}, "
-          f"dashboard cell {dashboard_cell}")
-    url = f"{jupyterlab['base']}/lab/tree/{path.name}?token={jupyterlab['token']}"
-
+    where = path.relative_to(jupyterlab["root"]).as_posix()
+    url = f"{jupyterlab['base']}/lab/tree/{where}?token={jupyterlab['token']}"
     with sync_playwright() as p:
         browser = p.chromium.launch_persistent_context(
             str(tmp_path / "chromium-profile"), executable_path=chromium, headless=True,
@@ -386,17 +399,66 @@ def test_live_figure_and_dashboard_in_jupyterlab(jupyterlab, tmp_path):
                                    " && jupyterapp.shell.currentWidget.sessionContext", timeout=60_000)
             page.evaluate(PAGE_JS)
             wait_until(lambda: kernel_idle(page), 60, "the kernel to start")
-
-            # Everything above the live cell first (its definitions), then the cell itself.
-            if live_cell > 0:
-                t_above = time.monotonic()
-                select_cell(page, live_cell)
-                # awaited: the command resolves when the last cell above has its reply (a loaded machine
-                # may not even have turned the kernel busy after a fixed pause)
-                page.evaluate("async () => { await jupyterapp.commands.execute('notebook:run-all-above'); }")
-                wait_until(lambda: kernel_idle(page), 180, "the cells above the live-training cell")
-                print(f"cells above the live-training cell ran in {time.monotonic() - t_above:.1f} s")
-            check_live_cell(page, live_cell, off_cell, tmp_path)
-            check_dashboard(page, dashboard_cell, tmp_path)
+            yield page
         finally:
             browser.close()
+
+
+def test_live_figure_and_dashboard_in_jupyterlab(jupyterlab, tmp_path):
+    path, cells, which = choose_notebook(jupyterlab["root"])
+    live_cell, off_cell, dashboard_cell = cells["live-training"], cells[VIEW_OFF], cells["dashboard"]
+    print(f"browser test notebook: {which} ({path.name}); live-training cell {live_cell}, "
+          f"dashboard cell {dashboard_cell}")
+    with notebook_page(jupyterlab, path, tmp_path) as page:
+        # Everything above the live cell first (its definitions), then the cell itself.
+        if live_cell > 0:
+            t_above = time.monotonic()
+            select_cell(page, live_cell)
+            # awaited: the command resolves when the last cell above has its reply (a loaded machine
+            # may not even have turned the kernel busy after a fixed pause)
+            page.evaluate("async () => { await jupyterapp.commands.execute('notebook:run-all-above'); }")
+            wait_until(lambda: kernel_idle(page), 180, "the cells above the live-training cell")
+            print(f"cells above the live-training cell ran in {time.monotonic() - t_above:.1f} s")
+        check_live_cell(page, live_cell, off_cell, tmp_path)
+        check_dashboard(page, dashboard_cell, tmp_path)
+
+
+def course_live_notebooks():
+    """The course notebooks with a cell tagged live-training."""
+    return [path for path in sorted((ROOT / "notebooks").glob("*.ipynb"))
+            if "live-training" in tagged_cells(nbformat.read(path, as_version=4))]
+
+
+@pytest.mark.course_browser
+@pytest.mark.parametrize("course_path", course_live_notebooks(), ids=lambda path: path.stem)
+def test_every_live_cell_of_the_course(jupyterlab, tmp_path, course_path):
+    """Each live-training cell of a course notebook in JupyterLab, run in order with everything before it:
+    its frames per second and the on/off ratio of its run time (``make browser-course``: minutes)."""
+    nb = nbformat.read(course_path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    live = [i for i, cell in enumerate(nb.cells) if "live-training" in cell.metadata.get("tags", [])]
+    for index in reversed(live):
+        with_view_off_cell(nb, index)
+    live = [i for i, cell in enumerate(nb.cells) if "live-training" in cell.metadata.get("tags", [])]
+    # The copy sits where the course notebook does relative to data/, which the notebooks read as ../data.
+    (jupyterlab["root"] / "data").symlink_to(ROOT / "data")
+    path = jupyterlab["root"] / "notebooks" / course_path.name
+    path.parent.mkdir()
+    nbformat.write(nb, path)
+    rows, done = [], 0
+    with notebook_page(jupyterlab, path, tmp_path) as page:
+        for index in live:
+            t0 = time.monotonic()
+            failed = page.evaluate(f"async () => await __runCells({done}, {index})")
+            assert not failed, f"{course_path.name}: cells {failed} failed in the browser"
+            print(f"{course_path.stem}: cells {done}-{index - 1} ran in {time.monotonic() - t0:.1f} s")
+            label = f"{course_path.stem} cell {index - live.index(index)}"  # the index in the course notebook
+            rows.append((label, *check_live_cell(page, index, index + 1, tmp_path, label)))
+            done = index + 2
+    # frames/s: over the whole cell; first-last: between the first and the last frame (a cell that also trains
+    # without a live view, such as notebook 04's seeds, shows its live rate there)
+    print(f"\n{'live cell':<36}{'frames/s':>9}{'first-last':>11}{'on/off':>8}{'on s':>7}{'off s':>7}")
+    for label, fps, steady, ratio, on, off in rows:
+        print(f"{label:<36}{fps:>9.1f}{steady:>11.1f}{ratio:>8.2f}{on:>7.1f}{off:>7.1f}")
