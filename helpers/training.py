@@ -20,6 +20,7 @@ import numpy as np
 
 from .batching import batches
 from .checks import finite_array, positive_int
+from .evaluation import accuracy
 from .interrupts import deferred_interrupt
 from .losses import check_labels, get_loss
 from .optimizers import get_optimizer
@@ -85,8 +86,8 @@ def train(net, x=None, targets=None, *, sample=None, loss="quadratic", optimizer
     def progress(done=False):
         return Progress(step, steps, batch_size, cost, net, history, train_time, done, stopped, message)
 
-    def record():
-        val_cost, val_metric = evaluate(net)
+    def record(blas_threads=None):
+        val_cost, val_metric = evaluate(net, blas_threads)
         history.append(step=step, samples=step * batch_size, time=train_time,
                        train_cost=float(np.mean(costs_since_record)), val_cost=val_cost, metric=val_metric)
         costs_since_record.clear()
@@ -119,7 +120,7 @@ def train(net, x=None, targets=None, *, sample=None, loss="quadratic", optimizer
                 if before is not None:
                     best_net, best_cost, best_step = before, cost, step - 1
                 if recording:
-                    record()
+                    record(threads.current)
                     if validation is not None and history.val_cost[-1] < best_cost:
                         best_net, best_cost, best_step = net.copy(), history.val_cost[-1], step
                 if callback is not None and step % callback_every == 0 and step < steps:
@@ -179,18 +180,6 @@ def _why_not_finite(cost, step, xb, tb, opt, best_step):
                         f"seen before it, from step {best_step}.")
 
 
-def accuracy(net, x, labels):
-    """Fraction of samples whose largest output is at the true class.
-
-    x: (batch, n_in); labels: (batch,) integers or (batch, n_out) one-hot."""
-    labels = np.asarray(labels)
-    if labels.ndim == 2:
-        labels = labels.argmax(axis=1)
-    if labels.shape != (len(x),):
-        raise ValueError(f"accuracy: expected {len(x)} labels, one per sample, got an array of shape {labels.shape}")
-    return float(np.mean(net.predict(x).argmax(axis=1) == labels))
-
-
 def _check_model(net):
     needed = ("cost_and_gradients", "parameters", "copy", "predict", "cost")
     if not all(callable(getattr(net, name, None)) for name in needed):
@@ -235,26 +224,25 @@ def _batch_source(x, targets, sample, batch_size, rng, net, loss_fn):
 
 
 def _evaluator(net, validation, loss_fn, metric):
-    """A function net -> (validation cost, metric), nan where there is nothing to evaluate."""
+    """A function (net, blas_threads) -> (validation cost, metric), nan where there is nothing to evaluate."""
     if validation is None:
         if metric is not None:
             raise ValueError("train: a metric is evaluated on validation data; pass validation=(x_val, y_val)")
-        return lambda current: (math.nan, math.nan)
+        return lambda current, blas_threads: (math.nan, math.nan)
     try:
         x_val, y_val = validation
     except (TypeError, ValueError):
         raise ValueError("train: expected validation=(x_val, y_val)") from None
     x_val = check_inputs("train: validation inputs", x_val, net)
     y_val = _check_targets("train: validation targets", x_val, y_val, net, loss_fn)
-    if metric == "accuracy":
-        metric_fn = accuracy
-    elif metric is None or callable(metric):
-        metric_fn = metric
-    else:
+    if metric is not None and metric != "accuracy" and not callable(metric):
         raise ValueError(f"train: unknown metric {metric!r}; expected 'accuracy' or a function f(net, x, y)")
 
-    def evaluate(current):
+    def evaluate(current, blas_threads):
+        # blas_threads: the count training runs with now (the accuracy's chunks then need no trial of their own)
         cost = current.cost(x_val, y_val, loss_fn)
-        return cost, (float(metric_fn(current, x_val, y_val)) if metric_fn else math.nan)
+        if metric == "accuracy":
+            return cost, accuracy(current, x_val, y_val, blas_threads=blas_threads)
+        return cost, (float(metric(current, x_val, y_val)) if metric is not None else math.nan)
 
     return evaluate
