@@ -46,6 +46,9 @@ class AdaptiveThreads:
         most = max(self._original, default=1)
         self._candidates = [self.fixed] if self.fixed else ([1, most] if most > 1 else [1])
         self._interval, self._choice, self._expected = self.first_interval, self._candidates[0], None
+        # The first step of a run is slower than the rest (fresh arrays, cold caches): run it with one thread and
+        # leave it out of the trial, whose one-thread times are what a multi-thread step is judged against.
+        self._warming_up = len(self._candidates) > 1
         self._start_trial()
         return self
 
@@ -57,12 +60,17 @@ class AdaptiveThreads:
     @property
     def current(self):
         """The thread count the next step runs with."""
+        if self._warming_up:
+            return min(self._candidates)
         return self._queue[0] if self._queue else self._choice
 
     def before_step(self):
         self._set(self.current)
 
     def after_step(self, seconds):
+        if self._warming_up:
+            self._warming_up = False
+            return
         if self._queue:
             n = self._queue.pop(0)
             self._times[n].append(seconds)
