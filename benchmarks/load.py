@@ -4,7 +4,8 @@ OpenBLAS threads spin-wait for each other, so with another program on the cores 
 two-thread product can be many times slower than a one-thread one. helpers.train
 chooses the thread count per run by timing its own steps (helpers/threads.py).
 This script times 300 MNIST-shaped float32 steps (784-256-128-10, batch 128) three
-ways, idle and next to ``--busy`` CPU-bound processes, interleaved in one run:
+ways, idle and next to ``--busy`` CPU-bound processes, interleaved in one run (each repeat
+starting with another of the three, half a second apart):
 
   adaptive     helpers.train(..., blas_threads=None), the default
   1 thread     helpers.train(..., blas_threads=1)
@@ -68,8 +69,11 @@ def main(argv=None):
             for name, threads in paths:
                 run(threads, data, 20)  # warm-up
             times = {name: [] for name, _ in paths}
-            for _ in range(args.repeats):
-                for name, threads in paths:
+            for repeat in range(args.repeats):
+                # Each repeat starts with another path (after a pause: OpenBLAS's idle threads spin for a while
+                # after a multi-thread run, and would be charged to whichever run came next).
+                for name, threads in paths[repeat % len(paths):] + paths[:repeat % len(paths)]:
+                    time.sleep(0.5)
                     times[name].append(run(threads, data, args.steps))
         finally:
             for p in procs:
