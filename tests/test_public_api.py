@@ -11,7 +11,8 @@ import helpers
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 ATTRIBUTE = re.compile(r"\bhelpers\.([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?")
-FROM_IMPORT = re.compile(r"^\s*from helpers import \(?([^)\n]*(?:\n[^)]*)?)\)?", re.MULTILINE)
+# `from helpers import a, b as c` on one line, or `from helpers import (...)` over several
+FROM_IMPORT = re.compile(r"^[ \t]*from helpers import (?:\(([^)]*)\)|([^\n]*))", re.MULTILINE)
 
 
 def code_of(path):
@@ -21,11 +22,23 @@ def code_of(path):
 
 def uses(path):
     """(name, attribute-or-None) for every helpers.X(.Y) and `from helpers import X` in a notebook's code."""
-    code = code_of(path)
+    return uses_in(code_of(path))
+
+
+def uses_in(code):
     found = set(ATTRIBUTE.findall(code))
-    for group in FROM_IMPORT.findall(code):
-        found |= {(name.strip().split(" as ")[0], "") for name in group.split(",") if name.strip()}
+    for parenthesized, line in FROM_IMPORT.findall(code):
+        names = re.sub(r"#[^\n]*", "", parenthesized or line)
+        found |= {(name.split()[0], "") for name in names.split(",") if name.strip()}
     return sorted(found)
+
+
+def test_uses_reads_imports_and_attributes_but_not_comments_after_them():
+    code = ("from helpers import autodiff as ad, digits  # two modules\n"
+            "from helpers import (\n    train,   # the loop\n    accuracy,\n)\n"
+            "# helpers.train chooses (but these\n# loops are ours)\nx = helpers.gradcheck.finite_differences\n")
+    assert uses_in(code) == [("accuracy", ""), ("autodiff", ""), ("digits", ""), ("gradcheck", "finite_differences"),
+                             ("train", "")]
 
 
 def test_every_name_in_all_exists():
