@@ -37,9 +37,9 @@ from .frontend import CellOutput, is_interactive
 from .views import as_view
 
 # Drawing takes at most this share of the wall time, however slow its frames are: 0.16 / (1 - 0.16) = 0.19, so
-# the kernel's drawing costs at most 19 % of the training time. What is not charged to it (sending the frames,
-# the progress line, the browser and server competing for the cores) added about 5 % in JupyterLab on 2 cores
-# (tests/test_browser.py: with a fifth, the cells ran 1.26-1.29x slower with the view on): the 25 % target holds.
+# the kernel's drawing costs at most 19 % of the training time. Not charged to it: the browser and server's work
+# per frame, which on 2 cores competes with training (make browser-course: with a fifth the cells ran 1.26-1.31x
+# slower with the view on; with 0.16 and the smaller frames below, 1.14-1.24x in one run, 1.17-1.35x in another).
 DRAW_SHARE = 0.16
 # Live and recorded frames are drawn at this share of the figure's resolution (0.56 of its pixels), the final
 # frame at full resolution. Drawing costs the kernel about the same either way (it is mostly matplotlib's Python);
@@ -145,6 +145,7 @@ class LiveTraining:
         text = self._summary(progress, now, final)
         # The progress line changes every frame, but a reader takes in two updates a second at most, and each
         # update costs the browser a re-render on the cores that train (tests/test_browser.py measures it).
+        # (5 % early counts: frames on a timeline of exactly LINE_PERIOD must not skip every other line to rounding)
         if show and self.interactive and (final or now >= self._next_line - 0.05 * LINE_PERIOD):
             self.output.line(self._html(text, progress, final), text)
             self._next_line = now + LINE_PERIOD

@@ -423,6 +423,11 @@ def test_live_figure_and_dashboard_in_jupyterlab(jupyterlab, tmp_path):
         check_dashboard(page, dashboard_cell, tmp_path)
 
 
+def live_cells(nb):
+    """Indices of the cells tagged live-training."""
+    return [i for i, cell in enumerate(nb.cells) if "live-training" in cell.metadata.get("tags", [])]
+
+
 def course_live_notebooks():
     """The course notebooks with a cell tagged live-training."""
     return [path for path in sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -438,10 +443,9 @@ def test_every_live_cell_of_the_course(jupyterlab, tmp_path, course_path):
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    live = [i for i, cell in enumerate(nb.cells) if "live-training" in cell.metadata.get("tags", [])]
-    for index in reversed(live):
+    for index in reversed(live_cells(nb)):
         with_view_off_cell(nb, index)
-    live = [i for i, cell in enumerate(nb.cells) if "live-training" in cell.metadata.get("tags", [])]
+    live = live_cells(nb)
     # The copy sits where the course notebook does relative to data/, which the notebooks read as ../data.
     (jupyterlab["root"] / "data").symlink_to(ROOT / "data")
     path = jupyterlab["root"] / "notebooks" / course_path.name

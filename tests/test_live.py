@@ -98,16 +98,17 @@ def test_final_frame_shows_the_final_state():
 
 
 class RecordingOutput:
-    """An output that keeps what it was sent: (kind, text) pairs, and the frames' MIME types."""
+    """An output that keeps what it was sent: (kind, text) pairs, the frames' MIME types, and the frames."""
 
     def __init__(self):
-        self.sent, self.mimes = [], []
+        self.sent, self.mimes, self.frames = [], [], []
 
     def frame(self, frame, text):
         signature = {"image/png": b"\x89PNG", "image/jpeg": b"\xff\xd8\xff"}[frame.mime]
         assert frame.data.startswith(signature)
         self.sent.append(("frame", text))
         self.mimes.append(frame.mime)
+        self.frames.append(frame)
 
     def line(self, html_text, text):
         self.sent.append(("line", text))
@@ -142,23 +143,13 @@ def test_interactive_redraws_in_place_and_is_throttled_by_wall_time(shell):
 
 
 def test_live_frames_are_drawn_smaller_and_shown_at_the_final_frames_size():
-    class Frames:
-        def __init__(self):
-            self.frames = []
-
-        def frame(self, frame, text):
-            self.frames.append(frame)
-
-        def line(self, html_text, text):
-            pass
-
     now = [0.0]
 
     def tick(rng, batch_size):
         now[0] += 0.01
         return wave(rng, batch_size)
 
-    output = Frames()
+    output = RecordingOutput()
     live = helpers.LiveTraining(helpers.ImageView.grid("peaks", resolution=16), interactive=True, max_fps=5.0,
                                 clock=lambda: now[0], output=output, figsize=(4.0, 2.0), dpi=100)
     helpers.train(helpers.Network.random([2, 4, 1], rng=0), sample=tick, lr=0.05, steps=200, batch_size=4,
