@@ -37,14 +37,17 @@ from .frontend import CellOutput, is_interactive
 from .views import as_view
 
 # Drawing takes at most this share of the wall time, however slow its frames are: 0.16 / (1 - 0.16) = 0.19, so
-# the kernel's drawing costs at most 19 % of the training time. Not charged to it: the browser and server's work
-# per frame, which on 2 cores competes with training (make browser-course: with a fifth the cells ran 1.26-1.31x
-# slower with the view on; with 0.16 and the smaller frames below, 1.14-1.24x in one run, 1.17-1.35x in another).
+# the kernel's drawing costs at most 19 % of the training time (in the course's live cells it used 2-3 %:
+# 14-31 ms per frame at 5 frames/s). Not charged to it: the browser's and the server's work per frame, 35-45 ms
+# of CPU in headless Chromium, which on 2 cores competes with training (make browser-course measures both; the
+# view made the course's live cells 1.07-1.18x slower than without it).
 DRAW_SHARE = 0.16
 # Live and recorded frames are drawn at this share of the figure's resolution (0.56 of its pixels), the final
-# frame at full resolution. Drawing costs the kernel about the same either way (it is mostly matplotlib's Python);
-# what shrinks is what each frame costs to encode, send, decode and paint: the browser and server, which on a
-# 2-core machine compete with training for the cores (tests/test_browser.py measures it).
+# frame at full resolution. Neither side's CPU depends much on it: the kernel's drawing is mostly matplotlib's
+# Python, and headless Chromium spent the same ~38 ms per frame at 1/2, 3/4 and full resolution (a probe pushing
+# 60 frames into notebook 01 in JupyterLab: the cost is JupyterLab's output machinery per update, not pixels).
+# What it halves is the bytes per frame (57 KB instead of 113 KB for benchmarks/live.py's notebook-01 figure),
+# which counts when the server is remote (JupyterHub, Binder).
 LIVE_SCALE = 0.75
 LINE_PERIOD = 0.5  # seconds between two updates of the progress line while training runs
 GIF_FRAMES = 30  # the frames record_frames=True keeps over a run: a GIF of ~8 s at 4 frames a second
@@ -58,10 +61,12 @@ class LiveTraining:
     x_axis: "step", "samples" (samples seen) or "time" (seconds of training).
     log_scale: a logarithmic cost axis (used while all costs are positive).
     max_fps: at most this many redraws per second of wall time (None: at every callback, unthrottled). Drawing
-      also takes at most 16 % of the run's wall time, however slow a frame is: the live view costs
-      at most about a fifth of the training time.
+      also takes at most 16 % of the run's wall time, however slow a frame is (the first frame, which lays the
+      figure out, not counted): the kernel's drawing costs at most about a fifth of the training time. A
+      browser's work per frame comes on top (tests/test_browser.py measures both).
     interactive: None decides with `is_interactive` (HELPERS_LIVE, the front end), True/False force.
-    title: a title above the figure. metric_name: what the progress line calls train()'s metric.
+    title: a title above the figure. metric_name: what the progress line calls train()'s metric (default:
+      "validation accuracy" for ``metric="accuracy"``, "validation <name>" for a metric function).
     record_frames: keep frames for `save_gif`, spread evenly over the run by training step (not by
       wall time, so a GIF tells the same story on every machine): True for 30, or a number;
       headless runs then draw those frames too. ``frames`` holds them (PNG bytes).
@@ -72,7 +77,8 @@ class LiveTraining:
     Use it as ``train(..., callback=live)``; train calls it every ``callback_every`` steps (default:
     every record point), and it cannot redraw more often than that. After training: ``figure`` (the
     matplotlib Figure, final state), ``cost_panel`` (its curves), ``redraws`` (frames drawn in the
-    last run), `save_png`, `save_gif`. One LiveTraining per run: a second run with the same object
+    last run), ``drawing_seconds`` (the kernel's time drawing and sending the live frames, the final one not
+    counted), `save_png`, `save_gif`. One LiveTraining per run: a second run with the same object
     starts a new figure.
 
     Interrupt (Jupyter's stop button) and divergence end training cleanly (see ``helpers.train``);
@@ -80,21 +86,22 @@ class LiveTraining:
     blew up, with the message in the progress line. Any finite cost is drawn (see `CostPanel`).
     """
 
-    def __init__(self, view=None, *, x_axis="step", log_scale=True, max_fps=6.0, interactive=None,
-                 title=None, metric_name="metric", record_frames=False, figsize=None, dpi=None, output=None,
+    def __init__(self, view=None, *, x_axis="step", log_scale=True, max_fps=5.0, interactive=None,
+                 title=None, metric_name=None, record_frames=False, figsize=None, dpi=None, output=None,
                  clock=None):
         if x_axis not in X_AXES:
             raise ValueError(f"x_axis: expected one of {', '.join(X_AXES)}, got {x_axis!r}")
         views = [] if view is None else list(view) if isinstance(view, (list, tuple)) else [view]
         self.views = [as_view(v) for v in views]
-        self.x_axis, self.log_scale, self.title, self.metric_name = x_axis, bool(log_scale), title, str(metric_name)
+        self.x_axis, self.log_scale, self.title = x_axis, bool(log_scale), title
+        self.metric_name = None if metric_name is None else str(metric_name)
         self.max_fps = None if max_fps is None else positive_float("max_fps", max_fps)
         self.interactive = is_interactive(interactive)
         self.record_frames = _frame_count(record_frames)
         self.figsize, self.dpi = figsize, dpi
         self.output = CellOutput() if output is None else output
         self.clock = time.perf_counter if clock is None else clock
-        self.frames, self.redraws = [], 0
+        self.frames, self.redraws, self.drawing_seconds = [], 0, 0.0
         self.figure = self.cost_panel = self._canvas = None
         self._history = None  # the History of the run being shown: a new one starts a new figure
 
@@ -107,10 +114,12 @@ class LiveTraining:
         if progress.done:
             self._draw(progress, now, show=True, record=self.record_frames > 0, final=True)
             return
-        # A frame when the max_fps timeline says so, and while drawing (all frames so far, the slow first
-        # one included) has taken at most DRAW_SHARE of the run's wall time; max_fps=None: every callback.
+        # A frame when the max_fps timeline says so, and while drawing has taken at most DRAW_SHARE of the run's
+        # wall time; max_fps=None: every callback. The first frame is not counted: it lays the figure out and
+        # draws it whole (~0.1-0.2 s, like building the figure, once per run); counted, it would leave a short
+        # run without frames for its first second or so.
         show = self.interactive and (self.max_fps is None or (
-            now >= self._next_draw and self._drawing <= DRAW_SHARE * (now - self._started)))
+            now >= self._next_draw and self.drawing_seconds - self._first_frame <= DRAW_SHARE * (now - self._started)))
         record = self.record_frames > 0 and progress.step >= self._next_record
         if show or record:  # otherwise the cheap path: a few attribute reads per callback
             self._draw(progress, now, show or self.interactive, record, final=False)
@@ -123,7 +132,7 @@ class LiveTraining:
         self._history = progress.history
         self._first = (now, progress.step)
         self._started = now - progress.elapsed  # training began before its first callback
-        self._next_draw, self._next_line, self._drawing = now, now, 0.0
+        self._next_draw, self._next_line, self.drawing_seconds, self._first_frame = now, now, 0.0, 0.0
         self._next_record = progress.steps / max(self.record_frames, 1)
         self.figure = self.cost_panel = self._canvas = None
 
@@ -161,7 +170,10 @@ class LiveTraining:
             self._canvas.release()
         self.redraws += 1
         if not final:
-            self._drawing += self.clock() - now
+            seconds = self.clock() - now
+            self.drawing_seconds += seconds
+            if self.redraws == 1:
+                self._first_frame = seconds
         if show and not final and self.max_fps is not None:  # a steady timeline, without bursts after a gap
             period = 1.0 / self.max_fps
             self._next_draw = self._next_draw + period if now - self._next_draw < period else now + period
@@ -196,7 +208,8 @@ class LiveTraining:
             if math.isfinite(h.val_cost[-1]):
                 parts.append(f"validation {h.val_cost[-1]:.4g}")
             if math.isfinite(h.metric[-1]):
-                parts.append(f"{self.metric_name} {h.metric[-1]:.4g}")
+                name = self.metric_name or f"validation {progress.metric_name}"
+                parts.append(f"{name} {h.metric[-1]:.4g}")
         if progress.elapsed > 0:
             parts.append(f"{progress.samples / progress.elapsed:,.0f} samples/s")
         if final:

@@ -40,7 +40,8 @@ class History:
 @dataclass
 class Progress:
     """What a callback sees. ``net`` is the network being trained: read it, do not keep it
-    (``net.copy()`` if you need it later)."""
+    (``net.copy()`` if you need it later). ``metric_name``: what ``history.metric`` holds ("accuracy", a
+    metric function's name, or "metric")."""
 
     step: int
     steps: int
@@ -52,6 +53,7 @@ class Progress:
     done: bool = False
     stopped: Optional[str] = None
     message: str = ""
+    metric_name: str = "metric"
 
     @property
     def samples(self):

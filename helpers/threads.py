@@ -11,6 +11,15 @@ clearly faster). A multi-thread step much slower than the single-thread ones end
 the trial at once (under load one such step can cost as much as dozens of others).
 It tries again after a while (later each time the choice holds), and at once when
 multi-thread steps become much slower than it measured.
+
+A trial waits while other processes are known to be busy for a moment: after a
+training callback that did real work (drew and sent a live frame), a browser renders
+it on the other core for some tens of milliseconds. A multi-thread step caught in
+that burst is stalled (measured in notebook 04's live run: single steps of 20-140 ms
+among steps of 1.4 ms), which would end the trial against two threads that are still
+faster on average (1.4 ms median steps with two threads, 2.0 ms with one, the browser
+drawing five frames a second beside them; benchmarks/README.md, "Next to a live
+figure"). train() calls `quiet_for` after such a callback.
 benchmarks/load.py measures it, idle and under load.
 
 Results: OpenBLAS's products give slightly different bits with one thread and
@@ -20,6 +29,7 @@ thread count: ``train(..., blas_threads=1)``.
 """
 
 import statistics
+import time
 
 
 class AdaptiveThreads:
@@ -32,8 +42,9 @@ class AdaptiveThreads:
     """
 
     def __init__(self, fixed=None, trial_steps=3, first_interval=1.0, max_interval=16.0, margin=0.9,
-                 slowdown=1.5, window=5):
-        self.fixed, self.trial_steps, self.margin = fixed, trial_steps, margin
+                 slowdown=1.5, window=5, clock=time.perf_counter):
+        self.fixed, self.trial_steps, self.margin, self.clock = fixed, trial_steps, margin, clock
+        self._busy_until, self._trial_step = 0.0, False
         self.first_interval, self.max_interval = first_interval, max_interval
         self.slowdown, self.window = slowdown, window
         self._libs, self._original = [], []
@@ -62,15 +73,26 @@ class AdaptiveThreads:
         """The thread count the next step runs with."""
         if self._warming_up:
             return min(self._candidates)
-        return self._queue[0] if self._queue else self._choice
+        return self._queue[0] if self._trial_now() else self._choice
+
+    def quiet_for(self, seconds):
+        """Other processes will be busy for about ``seconds`` (a callback just sent a frame to a browser): no
+        trial step until then."""
+        self._busy_until = max(self._busy_until, self.clock() + seconds)
 
     def before_step(self):
+        self._trial_step = self._trial_now() and not self._warming_up
         self._set(self.current)
+
+    def _trial_now(self):
+        return bool(self._queue) and (self._busy_until <= 0.0 or self.clock() >= self._busy_until)
 
     def after_step(self, seconds):
         if self._warming_up:
             self._warming_up = False
             return
+        if self._queue and not self._trial_step:
+            return  # a trial is waiting for the other processes to finish: this step tells it nothing
         if self._queue:
             n = self._queue.pop(0)
             self._times[n].append(seconds)

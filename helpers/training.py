@@ -27,6 +27,10 @@ from .optimizers import get_optimizer
 from .results import History, Progress, TrainResult
 from .threads import AdaptiveThreads
 
+# A callback that takes longer than this did real work, such as drawing a live frame and sending it; a browser then
+# renders it on the other core for some tens of milliseconds (tests/test_browser.py measures 35-45 ms of CPU per
+# frame), so the thread policy's next trial waits that long (helpers/threads.py says why).
+CALLBACK_WORK, QUIET_AFTER_CALLBACK = 1e-3, 0.1
 DATA_HINT = " (nan or inf in the data, not a training problem: clean the data first)"
 
 
@@ -76,6 +80,7 @@ def train(net, x=None, targets=None, *, sample=None, loss="quadratic", optimizer
     rng = np.random.default_rng(rng)
     next_batch = _batch_source(x, targets, sample, batch_size, rng, net, loss_fn)
     evaluate = _evaluator(net, validation, loss_fn, metric)
+    metric_name = metric if isinstance(metric, str) else getattr(metric, "__name__", "metric")
 
     net = net.copy()
     history = History()
@@ -84,7 +89,7 @@ def train(net, x=None, targets=None, *, sample=None, loss="quadratic", optimizer
     train_time, costs_since_record, step, cost = 0.0, [], 0, math.nan
 
     def progress(done=False):
-        return Progress(step, steps, batch_size, cost, net, history, train_time, done, stopped, message)
+        return Progress(step, steps, batch_size, cost, net, history, train_time, done, stopped, message, metric_name)
 
     def record(blas_threads=None):
         val_cost, val_metric = evaluate(net, blas_threads)
@@ -124,7 +129,10 @@ def train(net, x=None, targets=None, *, sample=None, loss="quadratic", optimizer
                     if validation is not None and history.val_cost[-1] < best_cost:
                         best_net, best_cost, best_step = net.copy(), history.val_cost[-1], step
                 if callback is not None and step % callback_every == 0 and step < steps:
+                    called = time.perf_counter()
                     _call(callback, progress())
+                    if time.perf_counter() - called > CALLBACK_WORK:  # it drew (and sent) something
+                        threads.quiet_for(QUIET_AFTER_CALLBACK)
         except KeyboardInterrupt:
             stopped, message = "interrupted", f"training interrupted at step {step}; returning the result so far."
         except StopTraining as stop:

@@ -196,8 +196,29 @@ def test_drawing_never_takes_more_than_its_share_of_the_time():
     helpers.train(helpers.Network.random([2, 4, 1], rng=0), sample=tick, lr=0.05, steps=2000, batch_size=4,
                   callback=live, callback_every=1, rng=1)
     live_frames = live.redraws - 1  # the final frame is drawn whatever it costs
-    # 20 s of training; 1 s per frame: DRAW_SHARE of the wall time (plus the frame that crossed the line)
-    assert 2 <= live_frames <= live_module.DRAW_SHARE * now[0] + 1, (live_frames, now[0])
+    # 1 s per frame: the first frame (not counted), then DRAW_SHARE of the wall time, plus the frame that crossed
+    # the line; no more in the first second after the first frame than the share allows
+    assert 3 <= live_frames <= live_module.DRAW_SHARE * now[0] + 2, (live_frames, now[0])
+    assert live.drawing_seconds == pytest.approx(live_frames * 1.0)
+
+
+def test_a_slow_first_frame_does_not_hold_up_the_next_ones():
+    now, calls = [0.0], [0]
+
+    def first_slow(ax, net):  # the first frame lays the figure out: here it "takes" 1 s, the others 10 ms
+        calls[0] += 1
+        now[0] += 1.0 if calls[0] == 1 else 0.01
+
+    def tick(rng, batch_size):
+        now[0] += 0.01
+        return wave(rng, batch_size)
+
+    live = helpers.LiveTraining(first_slow, interactive=True, max_fps=5.0, clock=lambda: now[0],
+                                output=RecordingOutput(), **SMALL)
+    helpers.train(helpers.Network.random([2, 4, 1], rng=0), sample=tick, lr=0.05, steps=400, batch_size=4,
+                  callback=live, callback_every=1, rng=1)
+    # 4 s of training at 5 frames/s; counted, the first frame alone would have used the budget of 6 s
+    assert live.redraws - 1 >= 18, live.redraws
 
 
 def test_divergence_marks_where_it_blew_up(shell):
@@ -353,9 +374,12 @@ def test_a_blitted_frame_shows_what_a_full_draw_shows():
     helpers.train(helpers.Network.random([2, 8, 1], rng=0), sample=wave, lr=0.05, steps=200, batch_size=8,
                   callback=watch, callback_every=20, eval_every=20, rng=1)
     assert not np.array_equal(seen["first"], seen["blitted"])
-    # the same picture: at most antialiasing's rounding apart (a few of 255 levels), nothing missing or extra
-    worst = np.abs(seen["blitted"].astype(int) - seen["whole"].astype(int)).max()
-    assert worst <= 16, f"a pixel differs by {worst} of 255 levels"
+    # the same picture: at most antialiasing's rounding apart (a few of 255 levels), nothing missing or extra; except
+    # where the last point's dot, at the right edge, meets the axes' frame: a blitted frame draws the moving artists
+    # last, on top of the frame, a whole draw the frame on top (a few pixels, at this test's 37 dpi)
+    difference = np.abs(seen["blitted"].astype(int) - seen["whole"].astype(int)).max(axis=2)
+    assert np.sum(difference > 16) <= 6, f"{np.sum(difference > 16)} pixels differ by more than 16 of 255 levels"
+    assert difference.max() <= 64, f"a pixel differs by {difference.max()} of 255 levels"
 
 
 def test_a_second_run_starts_a_new_figure(shell):
@@ -544,6 +568,36 @@ def test_the_progress_line_names_the_metric(shell):
                   steps=20, batch_size=8, validation=(x, labels), metric="accuracy", callback=live, rng=0)
     text = shell.outputs[-1].data["text/plain"]
     assert " accuracy 0." in text and "metric" not in text
+
+
+def test_the_progress_line_names_trains_metric_by_default(shell):
+    rng = np.random.default_rng(0)
+    x, labels = rng.normal(size=(60, 4)), rng.integers(0, 3, size=60)
+    live = helpers.LiveTraining(**SMALL)
+    helpers.train(helpers.Network.random([4, 6, 3], rng=0), x, labels, loss="softmax_cross_entropy", lr=0.1,
+                  steps=20, batch_size=8, validation=(x, labels), metric="accuracy", callback=live, rng=0)
+    text = shell.outputs[-1].data["text/plain"]
+    assert " validation accuracy 0." in text and "metric" not in text, text
+
+    def top_3(net, x, y):
+        return 0.5
+
+    helpers.train(helpers.Network.random([4, 6, 3], rng=0), x, labels, loss="softmax_cross_entropy", lr=0.1,
+                  steps=20, batch_size=8, validation=(x, labels), metric=top_3, callback=live, rng=0)
+    assert " validation top_3 0.5 " in shell.outputs[-1].data["text/plain"]
+
+
+def test_log_cost_axis_labels_decades_in_plain_text():
+    live = helpers.LiveTraining(interactive=False, output=RecordingOutput(), **SMALL)
+    helpers.train(helpers.Network.random([2, 8, 1], rng=0), sample=wave, lr=0.05, steps=200, batch_size=8,
+                  callback=live, rng=1)
+    ax = live.cost_panel.ax
+    low, high = ax.get_ylim()
+    labels = [t.get_text() for t in ax.yaxis.get_majorticklabels() if low <= t.get_position()[1] <= high]
+    # plain text such as 10⁻², not mathtext ("$...$"), which costs a live figure's first frame ~70 ms
+    assert labels and all(label.startswith("10") and "$" not in label for label in labels), labels
+    from helpers.cost_panel import _decade
+    assert [_decade(v) for v in (1e-12, 1e-3, 1.0, 10.0, 1e100)] == ["10⁻¹²", "10⁻³", "10⁰", "10¹", "10¹⁰⁰"]
 
 
 def test_dashboard_show_leaves_a_picture_for_static_copies(shell):

@@ -7,6 +7,7 @@ behaviour it checks did not exist), and names the behaviour it protects.
 import math
 import os
 import signal
+import time
 
 import numpy as np
 import pytest
@@ -393,3 +394,46 @@ def test_a_runs_slow_first_step_does_not_shield_a_slow_multi_thread_trial():
             multi += n > 1
             threads.after_step(0.1 if step == 0 else 0.02 if n > 1 else 0.002)
         assert multi == 1 and threads.current == 1, multi
+
+
+def test_a_trial_waits_while_other_processes_are_busy():
+    # After a callback that drew and sent a frame, a browser renders it beside training: a multi-thread step then
+    # stalls now and then, so trial steps wait until quiet_for's time has passed.
+    now = [0.0]
+    with AdaptiveThreads(first_interval=60.0, clock=lambda: now[0]) as threads:
+        if len(threads._candidates) < 2:
+            pytest.skip("a single BLAS thread: nothing to choose")
+        many = max(threads._candidates)
+        threads.before_step()
+        threads.after_step(0.002)  # the warm-up step
+        threads.quiet_for(0.1)
+        for _ in range(20):  # busy: every step runs with the current choice and is not timed for the trial
+            assert threads.current == 1
+            threads.before_step()
+            now[0] += 0.002
+            threads.after_step(0.05)  # a stalled step, which would end a trial against more threads
+        assert threads._queue, "the trial is still waiting"
+        now[0] = 0.2
+        for _ in range(6):  # quiet again: the trial runs, and more threads win it
+            n = threads.current
+            threads.before_step()
+            threads.after_step(0.001 if n == many else 0.002)
+        assert threads.current == many and not threads._queue
+
+
+def test_train_lets_the_thread_trial_wait_after_a_callback_that_worked(monkeypatch):
+    quiet = []
+    monkeypatch.setattr(AdaptiveThreads, "quiet_for", lambda self, seconds: quiet.append(seconds))
+    x, labels = blobs()
+
+    def drawing(progress):  # a callback that takes as long as drawing a frame
+        time.sleep(0.005)
+
+    def cheap(progress):
+        pass
+
+    for callback, expected in ((drawing, 9), (cheap, 0)):  # callbacks at steps 5, 10, ..., 45; then the final one
+        quiet.clear()
+        train(Network.random([2, 8, 3], rng=0), x, labels, loss="softmax_cross_entropy", lr=0.1, steps=50,
+              batch_size=8, callback=callback, callback_every=5, rng=0)
+        assert len(quiet) == expected, (callback.__name__, quiet)
