@@ -84,6 +84,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/conv.py
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/live.py
 
 ## make test-lower: the unit tests and notebook 01 in a second environment with exactly the lowest
 ## versions requirements*.txt allow, so that a lower bound that stops working fails CI, not a student.
