@@ -41,6 +41,7 @@ VIEW_OFF = "browser-test-view-off"  # the tag of the cell this test adds after t
 # makes training several times slower, not a busy machine.
 # No floor on the frame rate: on a loaded machine the live figure draws fewer frames, by design, to keep its cost.
 MAX_SLOWDOWN = 2.5
+WINDOWING = os.environ.get("HELPERS_BROWSER_WINDOWING", "contentVisibility")
 
 
 def chromium_path():
@@ -93,6 +94,13 @@ def with_view_off_cell(nb, live_cell):
         "# Added by tests/test_browser.py: the live-training cell again, headless, to time it without the view.\n"
         "import os\n"
         "os.environ['HELPERS_LIVE'] = '0'\n"
+        # what the live run just drawn cost the kernel (LiveTraining objects alive now, the one above among them)
+        "import gc, helpers\n"
+        "_reported = globals().setdefault('_browser_test_reported', set())\n"
+        "for _live in [o for o in gc.get_objects() if isinstance(o, helpers.LiveTraining) and o.redraws > 1]:\n"
+        "    if id(_live) not in _reported:\n"
+        "        _reported.add(id(_live))\n"
+        "        print(f'kernel drawing: {_live.redraws - 1} live frames in {_live.drawing_seconds:.2f} s')\n"
         "try:\n"
         f"    exec(get_ipython().transform_cell({source!r}))\n"
         "finally:\n"
@@ -134,7 +142,7 @@ def jupyterlab(tmp_path):
     work = tmp_path / "lab"
     work.mkdir()
     settings = tmp_path / "settings"
-    for name, value in (("@jupyterlab/notebook-extension/tracker", {"windowingMode": "none"}),
+    for name, value in (("@jupyterlab/notebook-extension/tracker", {"windowingMode": WINDOWING}),
                         ("@jupyterlab/apputils-extension/notification", {"fetchNews": "false",
                                                                          "checkForUpdates": False})):
         path = settings / f"{name}.jupyterlab-settings"
@@ -304,6 +312,8 @@ def check_live_cell(page, live_cell, off_cell, tmp_path, label="live-training"):
     line = page.evaluate(f"() => __cell({live_cell}).querySelector('.jp-OutputArea').innerText")
     page.locator(".jp-Notebook .jp-Cell").nth(live_cell).screenshot(path=str(tmp_path / f"live_{live_cell}.png"))
     off_seconds, off_times, _, off_cpu = run_watched(page, off_cell)
+    drawing = page.evaluate(f"() => __cell({off_cell}).querySelector('.jp-OutputArea').innerText")
+    drawing = " ".join(line for line in drawing.splitlines() if line.startswith("kernel drawing"))
     fps = len(times) / seconds
     steady = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 2 else 0.0
     print(f"{label}: {len(times)} figure images displayed in {seconds:.1f} s = {fps:.1f} frames/s "
@@ -311,6 +321,7 @@ def check_live_cell(page, live_cell, off_cell, tmp_path, label="live-training"):
           f"{outputs} outputs; text: {line.strip()[:200]!r}")
     print(f"live view on {seconds:.1f} s, off {off_seconds:.1f} s ({len(off_times)} image): "
           f"on/off = {seconds / off_seconds:.2f}; load average {os.getloadavg()[0]:.1f}")
+    print(drawing or "kernel drawing: not reported")
     if cpu and off_cpu:
         print(f"CPU seconds, view on / off: kernel {cpu['kernel']:.1f} / {off_cpu['kernel']:.1f}, "
               f"JupyterLab server and browser {cpu['others']:.1f} / {off_cpu['others']:.1f}")
