@@ -10,7 +10,8 @@ see the same load, and uses the faster one (more threads only when they are
 clearly faster). A multi-thread step much slower than the single-thread ones ends
 the trial at once (under load one such step can cost as much as dozens of others).
 It tries again after a while (later each time the choice holds), and at once when
-multi-thread steps become much slower than it measured.
+multi-thread steps become much slower than it measured. benchmarks/load.py measures
+it, idle and under load.
 
 A trial waits while other processes are known to be busy for a moment: after a
 training callback that did real work (drew and sent a live frame), a browser renders
@@ -20,7 +21,6 @@ among steps of 1.4 ms), which would end the trial against two threads that are s
 faster on average (1.4 ms median steps with two threads, 2.0 ms with one, the browser
 drawing five frames a second beside them; benchmarks/README.md, "Next to a live
 figure"). train() calls `quiet_for` after such a callback.
-benchmarks/load.py measures it, idle and under load.
 
 Results: OpenBLAS's products give slightly different bits with one thread and
 with two, in float32 (about 1e-5 relative on a 784-wide product here) and in

@@ -28,7 +28,7 @@ from .results import History, Progress, TrainResult
 from .threads import AdaptiveThreads
 
 # A callback that takes longer than this did real work, such as drawing a live frame and sending it; a browser then
-# renders it on the other core for some tens of milliseconds (tests/test_browser.py measures 35-45 ms of CPU per
+# renders it on the other core for some tens of milliseconds (tests/test_browser.py measures 20-45 ms of CPU per
 # frame), so the thread policy's next trial waits that long (helpers/threads.py says why).
 CALLBACK_WORK, QUIET_AFTER_CALLBACK = 1e-3, 0.1
 DATA_HINT = " (nan or inf in the data, not a training problem: clean the data first)"
