@@ -198,7 +198,7 @@ def stop_server(server, base, token):
 # cell's figure (every change of the image shown, with its time), and running a cell to its reply.
 PAGE_JS = """() => {
 window.__nb = () => window.jupyterapp.shell.currentWidget.content;
-window.__cell = (i) => document.querySelectorAll('.jp-Notebook .jp-Cell')[i];
+window.__cell = (i) => __nb().widgets[i].node;  // the cell's own node, wherever the page has it
 window.__outputImages = (i) => Array.from(__cell(i).querySelectorAll('.jp-OutputArea-output img'));
 window.__src = (img) => img.getAttribute('src') || '';
 window.__fingerprint = (s) => { let h = 0; for (let k = 0; k < s.length; k += 7) { h = (h * 31 + s.charCodeAt(k)) | 0; }
@@ -255,6 +255,7 @@ def wait_until(condition, timeout, what, interval=0.1):
 def select_cell(page, index):
     page.evaluate(f"() => {{ const nb = __nb(); nb.activeCellIndex = {index}; nb.mode = 'command';"
                   f" __cell({index}).scrollIntoView({{block: 'start'}}); }}")
+    page.wait_for_function(f"() => __cell({index}).isConnected", timeout=30_000)
     page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-InputPrompt").click()
 
 
@@ -408,6 +409,14 @@ def notebook_page(jupyterlab, path, tmp_path):
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
             page.wait_for_function("() => window.jupyterapp && jupyterapp.shell.currentWidget"
                                    " && jupyterapp.shell.currentWidget.sessionContext", timeout=60_000)
+            # JupyterLab creates a large notebook's cells in batches after it opens (and, in its default windowing
+            # mode, "contentVisibility", attaches them to the page as it goes): wait for every cell of the model,
+            # since the helpers below find a cell by its place in the page.
+            page.wait_for_function("() => { const nb = jupyterapp.shell.currentWidget.content;"
+                                   " const n = nb.model ? nb.model.cells.length : 0;"
+                                   " return n > 0 && nb.widgets.length === n"
+                                   " && document.querySelectorAll('.jp-Notebook .jp-Cell').length === n; }",
+                                   timeout=60_000)
             page.evaluate(PAGE_JS)
             wait_until(lambda: kernel_idle(page), 60, "the kernel to start")
             yield page
