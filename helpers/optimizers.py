@@ -47,7 +47,13 @@ class Optimizer:
             setattr(self, name, None)
 
     def step(self, net, grads):
-        """Update net's parameters in place from grads (a `Gradients`, or arrays in ``net.parameters()`` order)."""
+        """Update net's parameters in place from grads (a `Gradients`, or arrays in ``net.parameters()`` order).
+        An interrupt that arrives meanwhile is raised when the update is complete."""
+        with deferred_interrupt():
+            self._step(net, grads)
+
+    def _step(self, net, grads):
+        """`step` without holding interrupts back: for `train`, which holds them back around the whole update."""
         if isinstance(grads, tuple) and len(grads) == 2 and np.isscalar(grads[0]):
             raise ValueError(
                 "opt.step: expected the gradients, got the (cost, grads) pair that cost_and_gradients returns; "
@@ -60,11 +66,10 @@ class Optimizer:
                 f"{[p.shape for p in params]}, got {[np.shape(g) for g in gs]}"
             )
         self._bind(params)
-        with deferred_interrupt():
-            self.t += 1
-            if self.weight_decay and not self.decoupled:
-                gs = [g + p.dtype.type(self.weight_decay) * p for p, g in zip(params, gs)]
-            self._update(params, gs, self.lr * (self.schedule(self.t) if self.schedule else 1.0))
+        self.t += 1
+        if self.weight_decay and not self.decoupled:
+            gs = [g + p.dtype.type(self.weight_decay) * p for p, g in zip(params, gs)]
+        self._update(params, gs, self.lr * (self.schedule(self.t) if self.schedule else 1.0))
 
     def fresh(self):
         """An optimizer with the same settings and no state (what `train` starts from)."""

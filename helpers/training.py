@@ -21,7 +21,7 @@ import numpy as np
 from .batching import batches
 from .checks import finite_array, positive_int
 from .evaluation import accuracy
-from .interrupts import deferred_interrupt
+from .interrupts import InterruptHold
 from .losses import check_labels, get_loss
 from .optimizers import get_optimizer
 from .results import History, Progress, TrainResult
@@ -97,7 +97,7 @@ def train(net, x=None, targets=None, *, sample=None, loss="quadratic", optimizer
                        train_cost=float(np.mean(costs_since_record)), val_cost=val_cost, metric=val_metric)
         costs_since_record.clear()
 
-    with AdaptiveThreads(blas_threads) as threads:
+    with AdaptiveThreads(blas_threads) as threads, InterruptHold() as hold:
         try:
             while step < steps:
                 xb, tb = next_batch()
@@ -113,14 +113,18 @@ def train(net, x=None, targets=None, *, sample=None, loss="quadratic", optimizer
                 # record points and at the start: keep the network before the update, the one that cost belongs to.
                 judged = validation is None and (recording or step == 0) and cost < best_cost
                 before = net.copy() if judged else None
-                with deferred_interrupt():  # the update and its bookkeeping happen whole, or not at all
-                    opt.step(net, grads)
+                hold.depth += 1  # the update and its bookkeeping happen whole, or not at all
+                try:
+                    opt._step(net, grads)
                     if hasattr(net, "update_statistics"):
                         net.update_statistics(grads)
                     elapsed = time.perf_counter() - t0
                     train_time += elapsed
                     step += 1
                     costs_since_record.append(cost)
+                finally:
+                    hold.depth -= 1
+                    hold.release()
                 threads.after_step(elapsed)
                 if before is not None:
                     best_net, best_cost, best_step = before, cost, step - 1

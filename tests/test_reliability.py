@@ -437,3 +437,33 @@ def test_train_lets_the_thread_trial_wait_after_a_callback_that_worked(monkeypat
         train(Network.random([2, 8, 3], rng=0), x, labels, loss="softmax_cross_entropy", lr=0.1, steps=50,
               batch_size=8, callback=callback, callback_every=5, rng=0)
         assert len(quiet) == expected, (callback.__name__, quiet)
+
+
+def test_train_installs_one_interrupt_handler_for_the_run(monkeypatch):
+    # Swapping the SIGINT handler costs ~5 µs a call in Python; per step (two blocks, two swaps each) it made a
+    # 2-30-30-1 network's 20,000 steps take 2.47 s instead of 1.64 s. train swaps it twice a run, not per step.
+    calls = []
+    real = signal.signal
+    monkeypatch.setattr(signal, "signal", lambda *args: calls.append(args) or real(*args))
+    before = signal.getsignal(signal.SIGINT)
+    x, y = regression()
+    train(Network.random([2, 8, 1], rng=0), x, y, lr=0.05, steps=200, batch_size=16, rng=0)
+    assert len(calls) == 2, f"{len(calls)} handler swaps for 200 steps"
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_an_interrupt_outside_the_update_is_raised_at_once():
+    calls = [0]
+    x, y = regression()
+
+    def sample(rng, batch_size):  # Ctrl-C while the next batch is drawn: nothing to finish, training ends there
+        calls[0] += 1
+        if calls[0] == 6:
+            os.kill(os.getpid(), signal.SIGINT)
+        return x[:batch_size], y[:batch_size]
+
+    before = signal.getsignal(signal.SIGINT)
+    result = train(Network.random([2, 8, 1], rng=0), sample=sample, lr=0.05, steps=50, batch_size=16,
+                   eval_every=1, rng=0)
+    assert result.stopped == "interrupted" and result.history.step[-1] == 5
+    assert calls[0] == 6 and signal.getsignal(signal.SIGINT) is before
