@@ -19,7 +19,7 @@ from .live import LiveTraining
 from .losses import get_loss
 from .network import Network
 from .optimizers import OPTIMIZERS
-from .training import train
+from .training import metric_name, train
 
 SEED_MAX = 2 ** 31 - 1
 BATCH_SIZES = tuple(2 ** k for k in range(11))
@@ -204,7 +204,7 @@ class Dashboard:
         self.optimizer_menu.value, self.seed_box.value = d["optimizer"], d["seed"]
 
     def _live_options(self):
-        options = {"title": None, "metric_name": _metric_name(self.metric), **self.live_options}
+        options = {"title": None, "metric_name": metric_name(self.metric), **self.live_options}
         return options
 
     def _train(self, s, callback):
@@ -258,10 +258,6 @@ def _parse_hidden(text):
         raise ValueError(f"hidden layers: expected positive whole numbers separated by commas, "
                          f"e.g. '100,100,100', got {text!r}")
     return sizes
-
-
-def _metric_name(metric):
-    return metric if isinstance(metric, str) else getattr(metric, "__name__", "metric")
 
 
 def _final_cost(result):

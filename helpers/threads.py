@@ -81,8 +81,12 @@ class AdaptiveThreads:
         self._busy_until = max(self._busy_until, self.clock() + seconds)
 
     def before_step(self):
-        self._trial_step = self._trial_now() and not self._warming_up
-        self._set(self.current)
+        # decided once: the step is timed for the trial exactly when it runs with the trial's count
+        self._trial_step = not self._warming_up and self._trial_now()
+        if self._trial_step:
+            self._set(self._queue[0])
+        else:
+            self._set(min(self._candidates) if self._warming_up else self._choice)
 
     def _trial_now(self):
         return bool(self._queue) and (self._busy_until <= 0.0 or self.clock() >= self._busy_until)

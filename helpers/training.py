@@ -80,7 +80,7 @@ def train(net, x=None, targets=None, *, sample=None, loss="quadratic", optimizer
     rng = np.random.default_rng(rng)
     next_batch = _batch_source(x, targets, sample, batch_size, rng, net, loss_fn)
     evaluate = _evaluator(net, validation, loss_fn, metric)
-    metric_name = metric if isinstance(metric, str) else getattr(metric, "__name__", "metric")
+    metric_label = metric_name(metric)
 
     net = net.copy()
     history = History()
@@ -89,7 +89,8 @@ def train(net, x=None, targets=None, *, sample=None, loss="quadratic", optimizer
     train_time, costs_since_record, step, cost = 0.0, [], 0, math.nan
 
     def progress(done=False):
-        return Progress(step, steps, batch_size, cost, net, history, train_time, done, stopped, message, metric_name)
+        return Progress(step, steps, batch_size, cost, net, history, train_time, done, stopped, message,
+                        metric_label)
 
     def record(blas_threads=None):
         val_cost, val_metric = evaluate(net, blas_threads)
@@ -154,6 +155,11 @@ def train(net, x=None, targets=None, *, sample=None, loss="quadratic", optimizer
         warnings.warn(message, RuntimeWarning, stacklevel=2)
     _final_callback(callback, progress(done=True))
     return TrainResult(net, best_net, history, best_step, best_cost, stopped, message)
+
+
+def metric_name(metric):
+    """What train's ``metric`` is called: "accuracy", a metric function's name, or "metric"."""
+    return metric if isinstance(metric, str) else getattr(metric, "__name__", "metric")
 
 
 def _final_callback(callback, progress):

@@ -28,6 +28,14 @@ def wave(rng, batch_size):
     return xy, np.sin(3 * xy[:, :1]) * np.cos(2 * xy[:, 1:])
 
 
+def ticking(now, seconds=0.01):
+    """A sampler like `wave` whose every step "takes" ``seconds`` of the fake clock ``now`` (a one-item list)."""
+    def sample(rng, batch_size):
+        now[0] += seconds
+        return wave(rng, batch_size)
+    return sample
+
+
 @pytest.fixture
 def shell():
     """An IPython shell whose display outputs the test can read (as a notebook would store them)."""
@@ -116,13 +124,8 @@ class RecordingOutput:
 
 def test_interactive_redraws_in_place_and_is_throttled_by_wall_time(shell):
     now = [0.0]
-
-    def slow_wave(rng, batch_size):  # every step "takes" 10 ms of the fake clock
-        now[0] += 0.01
-        return wave(rng, batch_size)
-
     live = helpers.LiveTraining(interactive=True, max_fps=2.0, clock=lambda: now[0], **SMALL)
-    helpers.train(helpers.Network.random([2, 8, 1], rng=0), sample=slow_wave, lr=0.05, steps=400,
+    helpers.train(helpers.Network.random([2, 8, 1], rng=0), sample=ticking(now), lr=0.05, steps=400,
                   batch_size=8, callback=live, callback_every=1, rng=1)
     # 4 s of training at 2 frames/s: about 8 frames, however many callbacks (400) came.
     assert 7 <= live.redraws <= 10
@@ -144,16 +147,11 @@ def test_interactive_redraws_in_place_and_is_throttled_by_wall_time(shell):
 
 def test_live_frames_are_drawn_smaller_and_shown_at_the_final_frames_size():
     now = [0.0]
-
-    def tick(rng, batch_size):
-        now[0] += 0.01
-        return wave(rng, batch_size)
-
     output = RecordingOutput()
     live = helpers.LiveTraining(helpers.ImageView.grid("peaks", resolution=16), interactive=True, max_fps=5.0,
                                 clock=lambda: now[0], output=output, figsize=(4.0, 2.0), dpi=100)
-    helpers.train(helpers.Network.random([2, 4, 1], rng=0), sample=tick, lr=0.05, steps=200, batch_size=4,
-                  callback=live, callback_every=1, rng=1)
+    helpers.train(helpers.Network.random([2, 4, 1], rng=0), sample=ticking(now), lr=0.05, steps=200,
+                  batch_size=4, callback=live, callback_every=1, rng=1)
     *frames, final = output.frames
     assert len(frames) >= 5 and final.mime == "image/png" and final.size is None
     assert Image.open(io.BytesIO(final.data)).size == (400, 200), "the final frame at the figure's full resolution"
@@ -165,14 +163,9 @@ def test_live_frames_are_drawn_smaller_and_shown_at_the_final_frames_size():
 
 def test_the_progress_line_is_updated_at_most_twice_a_second():
     now = [0.0]
-
-    def tick(rng, batch_size):  # 10 ms per step of the fake clock: 4 s of training
-        now[0] += 0.01
-        return wave(rng, batch_size)
-
     output = RecordingOutput()
     live = helpers.LiveTraining(interactive=True, max_fps=10.0, clock=lambda: now[0], output=output, **SMALL)
-    helpers.train(helpers.Network.random([2, 4, 1], rng=0), sample=tick, lr=0.05, steps=400, batch_size=4,
+    helpers.train(helpers.Network.random([2, 4, 1], rng=0), sample=ticking(now), lr=0.05, steps=400, batch_size=4,
                   callback=live, callback_every=1, rng=1)
     frames = [text for kind, text in output.sent if kind == "frame"]
     lines = [text for kind, text in output.sent if kind == "line"]
@@ -187,13 +180,9 @@ def test_drawing_never_takes_more_than_its_share_of_the_time():
     def slow_view(ax, net):  # a frame that "takes" 1 s to draw
         now[0] += 1.0
 
-    def tick(rng, batch_size):
-        now[0] += 0.01
-        return wave(rng, batch_size)
-
     live = helpers.LiveTraining(slow_view, interactive=True, max_fps=1000.0, clock=lambda: now[0],
                                 output=RecordingOutput(), **SMALL)
-    helpers.train(helpers.Network.random([2, 4, 1], rng=0), sample=tick, lr=0.05, steps=2000, batch_size=4,
+    helpers.train(helpers.Network.random([2, 4, 1], rng=0), sample=ticking(now), lr=0.05, steps=2000, batch_size=4,
                   callback=live, callback_every=1, rng=1)
     live_frames = live.redraws - 1  # the final frame is drawn whatever it costs
     # 1 s per frame: the first frame (not counted), then DRAW_SHARE of the wall time, plus the frame that crossed
@@ -209,13 +198,9 @@ def test_a_slow_first_frame_does_not_hold_up_the_next_ones():
         calls[0] += 1
         now[0] += 1.0 if calls[0] == 1 else 0.01
 
-    def tick(rng, batch_size):
-        now[0] += 0.01
-        return wave(rng, batch_size)
-
     live = helpers.LiveTraining(first_slow, interactive=True, max_fps=5.0, clock=lambda: now[0],
                                 output=RecordingOutput(), **SMALL)
-    helpers.train(helpers.Network.random([2, 4, 1], rng=0), sample=tick, lr=0.05, steps=400, batch_size=4,
+    helpers.train(helpers.Network.random([2, 4, 1], rng=0), sample=ticking(now), lr=0.05, steps=400, batch_size=4,
                   callback=live, callback_every=1, rng=1)
     # 4 s of training at 5 frames/s; counted, the first frame alone would have used the budget of 6 s
     assert live.redraws - 1 >= 18, live.redraws
