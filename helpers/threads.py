@@ -13,14 +13,15 @@ It tries again after a while (later each time the choice holds), and at once whe
 multi-thread steps become much slower than it measured. benchmarks/load.py measures
 it, idle and under load.
 
-A trial waits while other processes are known to be busy for a moment: after a
-training callback that did real work (drew and sent a live frame), a browser renders
-it on the other core for some tens of milliseconds. A multi-thread step caught in
-that burst is stalled (measured in notebook 04's live run: single steps of 20-140 ms
-among steps of 1.4 ms), which would end the trial against two threads that are still
-faster on average (1.4 ms median steps with two threads, 2.0 ms with one, the browser
-drawing five frames a second beside them; benchmarks/README.md, "Next to a live
-figure"). train() calls `quiet_for` after such a callback.
+While other processes are known to be busy for a moment, steps run with one thread and
+no trial step runs: after a training callback that did real work (drew and sent a live
+frame), the kernel's message threads, the server and a browser handle the frame on the
+other core. A multi-thread step caught in that burst is stalled: in notebook 07's live run
+with two threads fixed, the first step after a frame took 18.6 ms (median over 415 frames)
+among steps of 4.1-4.9 ms, and the steps from 20 ms after the frame on were as fast as
+between frames (a throwaway probe logging every step's start against the frames sent).
+Such a step would also end a trial against two threads that stay faster on average.
+train() calls `quiet_for` after such a callback.
 
 Results: OpenBLAS's products give slightly different bits with one thread and
 with two, in float32 (about 1e-5 relative on a 784-wide product here) and in
@@ -44,7 +45,7 @@ class AdaptiveThreads:
     def __init__(self, fixed=None, trial_steps=3, first_interval=1.0, max_interval=16.0, margin=0.9,
                  slowdown=1.5, window=5, clock=time.perf_counter):
         self.fixed, self.trial_steps, self.margin, self.clock = fixed, trial_steps, margin, clock
-        self._busy_until, self._trial_step = 0.0, False
+        self._busy_until, self._busy_step = 0.0, False
         self.first_interval, self.max_interval = first_interval, max_interval
         self.slowdown, self.window = slowdown, window
         self._libs, self._original = [], []
@@ -71,32 +72,33 @@ class AdaptiveThreads:
     @property
     def current(self):
         """The thread count the next step runs with."""
-        if self._warming_up:
-            return min(self._candidates)
-        return self._queue[0] if self._trial_now() else self._choice
+        return self._next()[0]
 
     def quiet_for(self, seconds):
-        """Other processes will be busy for about ``seconds`` (a callback just sent a frame to a browser): no
-        trial step until then."""
+        """Other processes will be busy for about ``seconds`` (a callback just sent a frame to a browser): until
+        then steps run with the fewest threads, untimed."""
         self._busy_until = max(self._busy_until, self.clock() + seconds)
 
     def before_step(self):
-        # decided once: the step is timed for the trial exactly when it runs with the trial's count
-        self._trial_step = not self._warming_up and self._trial_now()
-        if self._trial_step:
-            self._set(self._queue[0])
-        else:
-            self._set(min(self._candidates) if self._warming_up else self._choice)
+        # decided once, here: after_step must judge the step by the count it ran with
+        n, self._busy_step = self._next()
+        self._set(n)
 
-    def _trial_now(self):
-        return bool(self._queue) and (self._busy_until <= 0.0 or self.clock() >= self._busy_until)
+    def _next(self):
+        """(thread count, whether others are busy) for the next step; a step with a trial pending times it."""
+        if self._warming_up:
+            return min(self._candidates), False
+        if self._busy_until > 0.0 and self.clock() < self._busy_until:
+            return min(self._candidates), True
+        return (self._queue[0] if self._queue else self._choice), False
 
     def after_step(self, seconds):
         if self._warming_up:
             self._warming_up = False
             return
-        if self._queue and not self._trial_step:
-            return  # a trial is waiting for the other processes to finish: this step tells it nothing
+        if self._busy_step:
+            self._since_trial += seconds
+            return  # run with the fewest threads while others were busy: it tells the trial and the check nothing
         if self._queue:
             n = self._queue.pop(0)
             self._times[n].append(seconds)

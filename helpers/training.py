@@ -27,10 +27,11 @@ from .optimizers import get_optimizer
 from .results import History, Progress, TrainResult
 from .threads import AdaptiveThreads
 
-# A callback that takes longer than this did real work, such as drawing a live frame and sending it; a browser then
-# renders it on the other core for some tens of milliseconds (tests/test_browser.py measures 20-45 ms of CPU per
-# frame), so the thread policy's next trial waits that long (helpers/threads.py says why).
-CALLBACK_WORK, QUIET_AFTER_CALLBACK = 1e-3, 0.1
+# A callback that takes longer than this did real work, such as drawing a live frame and sending it; the kernel's
+# message threads, the server and a browser then handle it on the other core (tests/test_browser.py measures 20-45 ms
+# of CPU per frame), and a multi-thread step in that burst stalls: the steps of the next QUIET_AFTER_CALLBACK seconds
+# run with one thread, untimed (helpers/threads.py gives the figures).
+CALLBACK_WORK, QUIET_AFTER_CALLBACK = 1e-3, 0.03
 DATA_HINT = " (nan or inf in the data, not a training problem: clean the data first)"
 
 

@@ -396,9 +396,10 @@ def test_a_runs_slow_first_step_does_not_shield_a_slow_multi_thread_trial():
         assert multi == 1 and threads.current == 1, multi
 
 
-def test_a_trial_waits_while_other_processes_are_busy():
+def test_steps_run_with_one_thread_while_other_processes_are_busy():
     # After a callback that drew and sent a frame, a browser renders it beside training: a multi-thread step then
-    # stalls now and then, so trial steps wait until quiet_for's time has passed.
+    # stalls. Until quiet_for's time has passed, every step runs with one thread and is timed for nothing (a
+    # trial waits, the check for a slower choice does not see it); then the choice and the trial come back.
     now = [0.0]
     with AdaptiveThreads(first_interval=60.0, clock=lambda: now[0]) as threads:
         if len(threads._candidates) < 2:
@@ -406,15 +407,28 @@ def test_a_trial_waits_while_other_processes_are_busy():
         many = max(threads._candidates)
         threads.before_step()
         threads.after_step(0.002)  # the warm-up step
+        for _ in range(6):  # idle: the trial runs, and more threads win it
+            n = threads.current
+            threads.before_step()
+            threads.after_step(0.001 if n == many else 0.002)
+        assert threads.current == many and not threads._queue
         threads.quiet_for(0.1)
-        for _ in range(20):  # busy: every step runs with the current choice and is not timed for the trial
+        for _ in range(20):  # busy: one thread, and stalled steps start no new trial
             assert threads.current == 1
             threads.before_step()
             now[0] += 0.002
-            threads.after_step(0.05)  # a stalled step, which would end a trial against more threads
-        assert threads._queue, "the trial is still waiting"
+            threads.after_step(0.05)
+        assert threads._choice == many and not threads._queue, "busy steps changed the choice"
         now[0] = 0.2
-        for _ in range(6):  # quiet again: the trial runs, and more threads win it
+        threads._start_trial()
+        threads.quiet_for(0.1)
+        for _ in range(5):
+            threads.before_step()
+            threads.after_step(0.05)
+        assert len(threads._queue) == 2 * threads.trial_steps, "a busy step was timed for the trial"
+        now[0] = 0.4
+        assert threads.current == 1  # quiet again: the trial, in turns from one thread
+        for _ in range(6):
             n = threads.current
             threads.before_step()
             threads.after_step(0.001 if n == many else 0.002)
