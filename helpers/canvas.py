@@ -5,7 +5,9 @@ as much again. So a frame here is drawn by blitting: the figure is drawn whole o
 moving artists, and kept as a background; each frame pastes the background back and draws only the
 moving artists (the curves, the titles, the network's image). When the cost axes move to new
 limits, only they are drawn again; the whole figure only for a view that cannot say what it
-changed, and for the final frame. A live frame is encoded as JPEG (fast, and fewer bytes to send); the final
+changed, and for the final frame. Labels that take a few looks over and over (a digit's predicted
+label, in green or red) are stamps: drawn once per look, then pasted (text is most of a frame's
+cost: 16 labels were ~70 % of a digits frame). A live frame is encoded as JPEG (fast, and fewer bytes to send); the final
 frame, the one a notebook keeps, as PNG. What each costs (benchmarks/live.py, notebook 01's figure, at rest):
 the first frame ~145 ms (figure built, laid out, drawn whole), one after the cost axes moved ~45 ms, an
 ordinary frame ~16 ms (the view's forward pass over its grid included), the final frame ~140 ms.
@@ -31,8 +33,9 @@ class BlitCanvas:
         self._base = self._background = None
         self._overlays = []
         self._animated = set()
+        self._stamps = {}  # (artist, text, colour) -> its pixels over the background, as drawn once
 
-    def draw(self, moving, layer=None, moved=False, overlays=(), whole=False, layout=False):
+    def draw(self, moving, layer=None, moved=False, overlays=(), whole=False, layout=False, stamps=()):
         """Bring the canvas up to date.
 
         moving: the artists that change from frame to frame, drawn over the background in this order;
@@ -41,6 +44,9 @@ class BlitCanvas:
           changes (moved: new limits, new ticks) only it is drawn again, not every panel of the figure.
         overlays: static artists that stay on top of the moving ones (a legend).
         whole: the rest of the figure changed too. layout: run constrained layout first (~35 ms).
+        stamps: Text artists among ``moving`` that stay at their place over a part of the background that
+          does not change, overlapping no other moving artist: each look (text and colour) is drawn
+          once and pasted in later frames, pixel for pixel the same.
         """
         if moving is None:
             self.release()
@@ -52,7 +58,7 @@ class BlitCanvas:
         if whole or new or self._base is None:
             self.figure.set_layout_engine("constrained" if layout else "none")
             self.canvas.draw()  # everything but the layer and the moving artists
-            self._base, moved = self.canvas.copy_from_bbox(self.figure.bbox), True
+            self._base, moved, self._stamps = self.canvas.copy_from_bbox(self.figure.bbox), True, {}
         elif moved:
             self.canvas.restore_region(self._base)
         if moved:
@@ -64,9 +70,25 @@ class BlitCanvas:
         else:
             self.canvas.restore_region(self._background)
         for artist in moving:
-            self.figure.draw_artist(artist)
+            if artist in stamps:
+                self._stamp(artist)
+            else:
+                self.figure.draw_artist(artist)
         for region in self._overlays:
             self.canvas.restore_region(region)
+
+    def _stamp(self, text):
+        from matplotlib.transforms import Bbox
+        key = (text, text.get_text(), str(text.get_color()))
+        region = self._stamps.get(key)
+        if region is not None:
+            self.canvas.restore_region(region)
+            return
+        self.figure.draw_artist(text)
+        # 2 pixels round the text's box: antialiased edges of the glyphs reach past it
+        box = Bbox.intersection(text.get_window_extent(self.canvas.get_renderer()).padded(2), self.figure.bbox)
+        if box is not None and box.width > 0 and box.height > 0:
+            self._stamps[key] = self.canvas.copy_from_bbox(box)
 
     def encode(self, kind):
         """The canvas as a `Frame`. kind: "live" (JPEG: fast, small), "record" (PNG, fast) or "final"
@@ -85,4 +107,4 @@ class BlitCanvas:
         """Make every artist static again: the figure, as kept after training, draws and saves whole."""
         for artist in self._animated:
             artist.set_animated(False)
-        self._animated, self._base, self._background, self._overlays = set(), None, None, []
+        self._animated, self._base, self._background, self._overlays, self._stamps = set(), None, None, [], {}

@@ -1,6 +1,6 @@
 """Views: what the network does now, drawn beside the cost curves of a live figure.
 
-The protocol is two methods (and an optional attribute), so a notebook can pass its own::
+The protocol is two methods (and optional attributes), so a notebook can pass its own::
 
     class MyView:
         width = 1.0                    # optional: panel width relative to the cost panel
@@ -9,9 +9,12 @@ The protocol is two methods (and an optional attribute), so a notebook can pass 
         def update(self, net):         # draw what `net` does now, cheaply: update artists
             ...                        # (set_data, set_array, set_text), do not rebuild
             return [self.line]         # optional: the artists it changed
+        stamps = ()                    # optional: labels among them that take a few looks over and over
 
 An ``update`` that returns the artists it changed lets the live figure redraw only those (a frame
-then costs a few milliseconds); one that returns None gets the whole figure redrawn. A plain
+then costs a few milliseconds); one that returns None gets the whole figure redrawn. ``stamps``: text
+artists among those it returns that stay in place, overlap nothing else that moves and come back to the
+same few looks (a predicted label): each look is drawn once and pasted after. A plain
 function ``draw(ax, net)`` works too (`FunctionView`: the axes cleared and drawn again every frame,
 simple and slower). `ImageView` shows a 2-D array (a function on a grid, an image) beside its
 target; `DigitsView` shows digits with the labels the network predicts.
@@ -177,7 +180,7 @@ class DigitsView:
         self.columns = min(columns, count)
         self.rows = -(-count // self.columns)
         self.width = min(max(1.5 * self.columns / self.rows, 0.6), 3.0)
-        self.ax, self.texts = None, []
+        self.ax, self.texts, self.stamps = None, [], []
 
     def setup(self, fig, spec):
         side_h, side_w = self.images.shape[1:]
@@ -196,6 +199,9 @@ class DigitsView:
             self.texts.append(self.ax.text(c * step_w + side_w + 1, r * step_h + side_h / 2, "", ha="left",
                                            va="center", fontsize="large", fontweight="bold"))
         self.ax.set_title("predicted")
+        # The labels (ten digits in two colours each) and the title (how many are right) come back to the same
+        # few looks: drawing text is most of a frame's cost, so the canvas draws each look once (helpers/canvas.py)
+        self.stamps = [*self.texts, self.ax.title]
 
     def update(self, net):
         predicted = net.predict(self.inputs.astype(net.dtype)).argmax(axis=1)

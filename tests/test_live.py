@@ -367,6 +367,75 @@ def test_a_blitted_frame_shows_what_a_full_draw_shows():
     assert difference.max() <= 64, f"a pixel differs by {difference.max()} of 255 levels"
 
 
+def test_a_stamped_label_looks_exactly_as_drawn_and_is_drawn_once_per_look(monkeypatch):
+    from matplotlib.figure import Figure
+
+    from helpers.canvas import BlitCanvas
+
+    looks = [("3", "tab:red"), ("3", "tab:green"), ("7", "tab:red"), ("3", "tab:red"), ("7", "tab:red"),
+             ("10/16 right", "tab:red"), ("3", "tab:green")]
+    frames, draws = {}, []
+    original = matplotlib.text.Text.draw
+
+    def counting(self, renderer):
+        draws.append(self.get_text())
+        return original(self, renderer)
+
+    monkeypatch.setattr(matplotlib.text.Text, "draw", counting)
+    for stamped in (False, True):
+        figure = Figure(figsize=(2, 1), dpi=50)
+        ax = figure.add_subplot()
+        ax.imshow(np.arange(12.0).reshape(3, 4))  # a background that is not one colour
+        label = ax.text(1.5, 1.0, "", fontsize="large", fontweight="bold")
+        canvas = BlitCanvas(figure)
+        draws.clear()
+        frames[stamped] = []
+        for text, colour in looks:
+            label.set_text(text)
+            label.set_color(colour)
+            canvas.draw([label], stamps={label} if stamped else ())
+            frames[stamped].append(np.asarray(canvas.canvas.buffer_rgba()).copy())
+        label_draws = [t for t in draws if t in {text for text, _ in looks}]
+        assert len(label_draws) == (4 if stamped else len(looks)), label_draws  # 4 looks: 3 red, 3 green, 7, 10/16
+    for k, (plain, stamp) in enumerate(zip(frames[False], frames[True])):
+        assert np.array_equal(plain, stamp), f"frame {k} ({looks[k]}): the pasted label differs from the drawn one"
+
+
+class DigitsDrawnEveryTime(helpers.DigitsView):
+    """A DigitsView without stamps: its labels are drawn in every frame."""
+
+    @property
+    def stamps(self):
+        return []
+
+    @stamps.setter
+    def stamps(self, value):
+        pass
+
+
+def test_digits_frames_are_the_same_with_and_without_stamps():
+    rng = np.random.default_rng(0)
+    images, labels = rng.uniform(size=(20, 28, 28)), rng.integers(0, 10, size=20)
+    frames, looks = {}, {}
+    for kind in (helpers.DigitsView, DigitsDrawnEveryTime):
+        view = kind(images, labels, count=8)
+        live = helpers.LiveTraining(view, interactive=True, max_fps=None, output=RecordingOutput(), **SMALL)
+        frames[kind], looks[kind] = [], set()
+
+        def watch(progress):
+            live(progress)
+            frames[kind].append(np.asarray(live.figure.canvas.buffer_rgba()).copy())
+            looks[kind].update((t.get_text(), t.get_color()) for t in view.texts)
+
+        helpers.train(helpers.Network.random([784, 10], rng=0), x=images.reshape(20, -1), targets=labels,
+                      loss="softmax_cross_entropy", lr=0.5, steps=60, batch_size=4, callback=watch,
+                      callback_every=4, rng=0)
+    assert len(looks[helpers.DigitsView]) > 8, "the labels should change while training, to test the stamps"
+    assert len(frames[helpers.DigitsView]) == len(frames[DigitsDrawnEveryTime]) > 10
+    for k, (a, b) in enumerate(zip(frames[helpers.DigitsView], frames[DigitsDrawnEveryTime])):
+        assert np.array_equal(a, b), f"frame {k} differs with stamps"
+
+
 def test_a_second_run_starts_a_new_figure(shell):
     live = helpers.LiveTraining(**SMALL)
     for seed in (0, 1):
