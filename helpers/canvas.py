@@ -6,11 +6,12 @@ moving artists, and kept as a background; each frame pastes the background back 
 moving artists (the curves, the titles, the network's image). When the cost axes move to new
 limits, only they are drawn again; the whole figure only for a view that cannot say what it
 changed, and for the final frame. Labels that take a few looks over and over (a digit's predicted
-label, in green or red) are stamps: drawn once per look, then pasted (text is most of a frame's
-cost: 16 labels were ~70 % of a digits frame). A live frame is encoded as JPEG (fast, and fewer bytes to send); the final
-frame, the one a notebook keeps, as PNG. What each costs (benchmarks/live.py, notebook 01's figure, at rest):
-the first frame ~145 ms (figure built, laid out, drawn whole), one after the cost axes moved ~45 ms, an
-ordinary frame ~16 ms (the view's forward pass over its grid included), the final frame ~140 ms.
+label, in green or red) are stamps: drawn once per look, then pasted (text is most of a frame's cost:
+16 labels and a title were ~70 % of a digits frame). A live frame is encoded as JPEG (fast, and fewer
+bytes to send); the final frame, the one a notebook keeps, as PNG. What each costs (benchmarks/live.py,
+at rest): notebook 01's figure, the first frame ~135-170 ms (figure built, laid out, drawn whole), one
+after the cost axes moved ~40 ms, an ordinary frame ~14-16 ms (the view's forward pass over its grid
+included), the final frame ~125-145 ms; the digits figure's ordinary frame ~6 ms (14-15 ms unstamped).
 
 matplotlib and Pillow are imported here, on the first frame, not when ``helpers`` is imported.
 """

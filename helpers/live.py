@@ -37,8 +37,9 @@ from .frontend import CellOutput, is_interactive
 from .views import as_view
 
 # Drawing takes at most this share of the wall time, however slow its frames are: 0.16 / (1 - 0.16) = 0.19, so
-# the kernel's drawing costs at most 19 % of the training time (in the course's live cells it came to 10-17 % of
-# the view-off run time: 20-35 ms per frame at about 5 frames/s). Not charged to it: the browser's and the server's
+# the kernel's drawing costs at most 19 % of the training time (in the course's live cells it came to 5-17 % of
+# the view-off run time: 23-33 ms per frame at about 5 frames/s in notebooks 01 and 02, 10-19 ms for the digits of
+# 04, 07 and 08, whose labels are stamped; make browser-course prints it). Not charged to it: the browser's and the server's
 # work per frame, 20-45 ms of CPU in headless Chromium, which on 2 cores competes with training (make
 # browser-course measures both; the figures are in benchmarks/README.md, "Live frames").
 DRAW_SHARE = 0.16

@@ -435,7 +435,7 @@ def test_steps_run_with_one_thread_while_other_processes_are_busy():
         assert threads.current == many and not threads._queue
 
 
-def test_train_lets_the_thread_trial_wait_after_a_callback_that_worked(monkeypatch):
+def test_train_tells_the_thread_policy_after_a_callback_that_worked(monkeypatch):
     quiet = []
     monkeypatch.setattr(AdaptiveThreads, "quiet_for", lambda self, seconds: quiet.append(seconds))
     x, labels = blobs()
