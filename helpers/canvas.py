@@ -21,6 +21,9 @@ import io
 from .frontend import Frame
 
 JPEG_QUALITY = 85  # live frames only: no visible blur on lines and text at the figure's own size
+# Looks kept at most (a digits view has 16 labels x 10 digits x 2 colours and 17 titles): a view that marks text with
+# ever new looks as stamps (a number) would otherwise keep every one of them
+MAX_STAMPS = 1000
 
 
 class BlitCanvas:
@@ -89,6 +92,8 @@ class BlitCanvas:
         # 2 pixels round the text's box: antialiased edges of the glyphs reach past it
         box = Bbox.intersection(text.get_window_extent(self.canvas.get_renderer()).padded(2), self.figure.bbox)
         if box is not None and box.width > 0 and box.height > 0:
+            if len(self._stamps) >= MAX_STAMPS:
+                self._stamps.clear()
             self._stamps[key] = self.canvas.copy_from_bbox(box)
 
     def encode(self, kind):

@@ -401,6 +401,21 @@ def test_a_stamped_label_looks_exactly_as_drawn_and_is_drawn_once_per_look(monke
         assert np.array_equal(plain, stamp), f"frame {k} ({looks[k]}): the pasted label differs from the drawn one"
 
 
+def test_stamps_with_ever_new_looks_keep_a_bounded_number(monkeypatch):
+    from matplotlib.figure import Figure
+
+    from helpers import canvas as canvas_module
+
+    monkeypatch.setattr(canvas_module, "MAX_STAMPS", 5)
+    figure = Figure(figsize=(2, 1), dpi=30)
+    label = figure.add_subplot().text(0.5, 0.5, "")
+    canvas = canvas_module.BlitCanvas(figure)
+    for k in range(12):  # a number in every frame: every look is new
+        label.set_text(str(k))
+        canvas.draw([label], stamps={label})
+        assert len(canvas._stamps) <= 5
+
+
 class DigitsDrawnEveryTime(helpers.DigitsView):
     """A DigitsView without stamps: its labels are drawn in every frame."""
 
