@@ -61,8 +61,8 @@ rerun: $(TEST_STAMP)
 	$(BIN)/python -m pytest tests/test_notebook_rerun.py -m rerun --durations=10
 
 ## make browser-course: every live-training cell of the course in JupyterLab and headless Chromium, frames per
-## second and the live view's cost (on/off run time) printed per cell, each cell run twice each way
-## (about 16 minutes; needs chromium)
+## second and the live view's cost (on/off run time) printed per cell, each cell run at least twice each way
+## (about 18 minutes; needs chromium)
 browser-course: $(TEST_STAMP)
 	$(BIN)/python -m pytest tests/test_browser.py -m course_browser -s --durations=10
 
