@@ -151,8 +151,7 @@ class LiveTraining:
             moving = None if changed is None or moving is None else moving + list(changed)
         # Constrained layout (~35 ms) on the first and the final frame only; between them the axes keep their places.
         self._canvas.draw(moving, layer=self.cost_panel.ax, moved=moved, overlays=self.cost_panel.overlays(),
-                          whole=final, layout=final or self.redraws == 0,
-                          stamps={a for view in self.views for a in getattr(view, "stamps", ())})
+                          whole=final, layout=final or self.redraws == 0, stamps=self._stamps)
         text = self._summary(progress, now, final)
         # The progress line changes every frame, but a reader takes in two updates a second at most, and each
         # update costs the browser a re-render on the cores that train (tests/test_browser.py measures it).
@@ -198,6 +197,8 @@ class LiveTraining:
             view.setup(fig, sub)
         if self.title:
             fig.suptitle(self.title)
+        # the views' labels that the canvas may paste (set up with their axes above, the same in every frame)
+        self._stamps = frozenset(a for view in self.views for a in getattr(view, "stamps", ()))
         self.figure = fig
 
     # -- the progress line --

@@ -419,13 +419,9 @@ def test_stamps_with_ever_new_looks_keep_a_bounded_number(monkeypatch):
 class DigitsDrawnEveryTime(helpers.DigitsView):
     """A DigitsView without stamps: its labels are drawn in every frame."""
 
-    @property
-    def stamps(self):
-        return []
-
-    @stamps.setter
-    def stamps(self, value):
-        pass
+    def setup(self, fig, spec):
+        super().setup(fig, spec)
+        self.stamps = []
 
 
 def test_digits_frames_are_the_same_with_and_without_stamps():
